@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs the Debian 12 packages authmilter needs to build and test.
+# Idempotent: when every package is already installed it only runs dpkg-query.
+set -eu
+SUDO=
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+
+PACKAGES="g++ cmake ninja-build pkg-config ccache git ca-certificates
+  libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev
+  libc-ares-dev libssl-dev
+  clang libclang-rt-14-dev"
+
+missing=
+for p in $PACKAGES; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing="$missing $p"
+  fi
+done
+if [ -n "$missing" ]; then
+  echo "install-deps: installing$missing"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  # shellcheck disable=SC2086
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+else
+  echo "install-deps: all packages present"
+fi
