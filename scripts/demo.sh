@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 cmake --preset default
 cmake --build --preset default --target custom_mta
-./build/default/examples/custom_mta/custom_mta examples/custom_mta/sample.eml
+./build/default/examples/custom_mta examples/custom_mta/sample.eml
