@@ -24,6 +24,23 @@ enum class rr_type : std::uint16_t {
     spf = 99,
 };
 
+/// The upper-case mnemonic of a type ("A", "TXT"...), for logs and zone text.
+constexpr std::string_view
+to_string(rr_type t) noexcept
+{
+    switch(t) {
+    case rr_type::a: return "A";
+    case rr_type::ns: return "NS";
+    case rr_type::cname: return "CNAME";
+    case rr_type::ptr: return "PTR";
+    case rr_type::mx: return "MX";
+    case rr_type::txt: return "TXT";
+    case rr_type::aaaa: return "AAAA";
+    case rr_type::spf: return "SPF";
+    }
+    return "TYPE?";
+}
+
 /// The outcome of one query, as a check needs to tell them apart. Never an exception.
 enum class outcome : std::uint8_t {
     noerror,   ///< NOERROR with at least one record of the asked type

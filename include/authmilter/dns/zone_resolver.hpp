@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -45,6 +46,11 @@ public:
     void add_address(std::string_view name, std::string_view ip, std::uint32_t ttl = 300);
     void add_txt(std::string_view name, std::string txt, std::uint32_t ttl = 300);
 
+    /// The TTL of NXDOMAIN and NODATA answers (RFC 2308: the SOA's minimum, capped by the SOA's
+    /// own TTL). Zero, the default, means negative answers are not to be cached.
+    void set_negative_ttl(std::uint32_t ttl) noexcept { negative_ttl_ = ttl; }
+    std::uint32_t negative_ttl() const noexcept { return negative_ttl_; }
+
     /// Number of queries answered so far (tests count lookups with it).
     std::size_t query_count() const noexcept { return queries_; }
 
@@ -70,9 +76,12 @@ public:
     }
 
 private:
+    static bool is_negative(outcome o) noexcept { return o == outcome::nxdomain || o == outcome::nodata; }
+
     std::map<std::string, std::vector<record>, std::less<>> nodes_;
     std::map<std::pair<std::string, rr_type>, outcome> faults_;
     std::size_t queries_ = 0;
+    std::uint32_t negative_ttl_ = 0;
 };
 
 inline void
@@ -97,11 +106,11 @@ zone_resolver::lookup(std::string_view name, rr_type type)
     std::string current = normalize(name);
     for(int depth = 0; depth < 9; ++depth) {
         if(auto f = faults_.find({current, type}); f != faults_.end())
-            return answer{f->second, {}, 0};
+            return answer{f->second, {}, is_negative(f->second) ? negative_ttl_ : 0};
         auto const node = nodes_.find(current);
         if(node == nodes_.end())
-            return answer{outcome::nxdomain, {}, 0};
-        answer out{outcome::nodata, {}, 0};
+            return answer{outcome::nxdomain, {}, negative_ttl_};
+        answer out{outcome::nodata, {}, negative_ttl_};
         std::string const* cname = nullptr;
         for(auto const& r : node->second) {
             if(r.type == type)
