@@ -1,0 +1,27 @@
+# Compiles doc/exemplars/dispatch_cost.cpp at -O2 and checks that dispatching a stage no handler
+# uses compiles to a bare `ret` (the claim doc/pipeline.md makes).
+execute_process(COMMAND ${CXX} -std=c++20 -O2 -I${SOURCE_DIR}/include -c
+    ${SOURCE_DIR}/doc/exemplars/dispatch_cost.cpp -o ${WORK_DIR}/dispatch_cost.o RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "dispatch_cost.cpp did not compile")
+endif()
+execute_process(COMMAND objdump -d --no-show-raw-insn ${WORK_DIR}/dispatch_cost.o
+  OUTPUT_VARIABLE asm RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "objdump failed")
+endif()
+string(REGEX MATCH "<_Z12unused_stage[^>]*>:\n[^\n]*\n" unused "${asm}")
+if(NOT unused MATCHES "ret")
+  message(FATAL_ERROR "unused stage does not compile to a bare ret:\n${unused}")
+endif()
+string(REGEX MATCH "<_Z10used_stage[^>]*>:\n" header "${asm}")
+string(FIND "${asm}" "${header}" start)
+string(SUBSTRING "${asm}" ${start} -1 rest)
+string(FIND "${rest}" "ret" end)
+string(SUBSTRING "${rest}" 0 ${end} used)
+string(REGEX MATCHALL "\n" lines "${used}")
+list(LENGTH lines count)
+if(count GREATER 12)
+  message(FATAL_ERROR "used stage takes ${count} instructions, expected a handful:\n${used}")
+endif()
+message(STATUS "unused stage: ret; used stage: ${count} instructions")
