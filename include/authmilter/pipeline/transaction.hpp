@@ -16,6 +16,20 @@
 
 namespace authmilter::pipeline {
 
+/** How much the connection is trusted, as the trust handlers (LocalIP, TrustedIP, Auth, TLS)
+    found it. Other handlers read it to skip checks for local, trusted or authenticated clients,
+    as the Perl tool does, without depending on those handlers being in the chain.
+*/
+struct trust_flags {
+    bool local = false;            ///< client address is private, loopback, link-local...
+    bool trusted = false;          ///< client address is in the trusted list
+    bool authenticated = false;    ///< SMTP AUTH succeeded for this message's sender
+    std::optional<bool> encrypted; ///< TLS in use; nullopt when the front-end cannot tell
+
+    /// True when SPF, DKIM-style checks are skipped: local, trusted or authenticated.
+    bool skip_checks() const noexcept { return local || trusted || authenticated; }
+};
+
 /** The state of one SMTP connection and of the message in progress on it.
 
     Owned by the front-end's session, one per connection. Handlers reach it through their
@@ -77,6 +91,10 @@ public:
     std::vector<Result>& connection_results() noexcept { return connection_results_; }
     std::vector<Result> const& connection_results() const noexcept { return connection_results_; }
 
+    /// Trust facts about the connection; `authenticated` is reset for each message.
+    trust_flags& trust() noexcept { return trust_; }
+    trust_flags const& trust() const noexcept { return trust_; }
+
     std::vector<header_edit>& edits() noexcept { return edits_; }
     std::vector<header_edit> const& edits() const noexcept { return edits_; }
 
@@ -107,6 +125,7 @@ public:
         edits_.clear();
         verdict_ = {};
         message_states_ = {};
+        trust_.authenticated = false;
         ++message_count_;
     }
 
@@ -124,6 +143,7 @@ private:
     std::vector<Result> connection_results_;
     std::vector<header_edit> edits_;
     pipeline::verdict verdict_;
+    trust_flags trust_;
     typename Pipeline::message_states message_states_{};
     typename Pipeline::connection_states connection_states_{};
     std::size_t message_count_ = 0;
@@ -157,6 +177,14 @@ public:
         static_assert(pipeline_type::template depends_on<Handler, Other>(),
                       "authmilter: a handler reads the result of a handler it does not list in `after`");
         return std::get<pipeline_type::template index_of<Other>()>(txn_.message_states());
+    }
+
+    /// The per-connection state of an earlier handler this one depends on.
+    template<class Other> auto const& connection_result_of() const noexcept
+    {
+        static_assert(pipeline_type::template depends_on<Handler, Other>(),
+                      "authmilter: a handler reads the result of a handler it does not list in `after`");
+        return std::get<pipeline_type::template index_of<Other>()>(txn_.connection_states());
     }
 
     /// Is Other enabled by the runtime configuration? (Its state is default when it is not.)
