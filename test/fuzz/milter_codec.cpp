@@ -2,6 +2,7 @@
 // first input byte chooses. The decoder must never crash, throw, read out of bounds or buffer
 // more than its cap, and both feeds must give the same events and the same error.
 #include <authmilter/milter/codec.hpp>
+#include <authmilter/milter/session.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -90,6 +91,80 @@ run(std::string_view input, std::size_t piece)
     return out;
 }
 
+// A handler that answers with every kind of decision and edit, driven by the input itself, so
+// that the session's reply paths see hostile values too.
+struct chaos_handler {
+    std::size_t n = 0;
+    milter::decision on_connect(milter::session_state const& ctx, milter::events::connect const& c)
+    {
+        n += c.hostname.size() + ctx.macros().host_name().size();
+        return pick(c.hostname);
+    }
+    milter::decision on_envrcpt(milter::session_state const&, milter::events::rcpt const& r)
+    {
+        return pick(r.address());
+    }
+    void on_header(milter::session_state const&, std::string_view name, std::string_view value)
+    {
+        n += name.size() + value.size();
+        last_name.assign(name);
+        last_value.assign(value);
+    }
+    void on_body(milter::session_state const&, std::string_view chunk) { n += chunk.size(); }
+    milter::eom_result on_eom(milter::session_state const& ctx)
+    {
+        milter::eom_result r;
+        r.verdict = pick(ctx.macros().queue_id());
+        r.edits.push_back(milter::header_edit::prepend(last_name, last_value));
+        r.edits.push_back(milter::header_edit::change(last_name, static_cast<std::uint32_t>(n), last_value));
+        r.edits.push_back(milter::header_edit::append("X-Fuzz", last_value));
+        r.quarantine_reason = last_value;
+        return r;
+    }
+    void on_abort(milter::session_state const&) { ++n; }
+    void on_close(milter::session_state const&) { ++n; }
+
+    milter::decision pick(std::string_view s)
+    {
+        auto const k = s.empty() ? 0u : static_cast<unsigned char>(s.front());
+        switch(k % 5) {
+        case 0: return {};
+        case 1: return milter::decision::reject(500 + k % 100, std::string(s.substr(0, 5)), std::string(s));
+        case 2: return milter::decision::tempfail(400 + k, {}, std::string(s));
+        case 3: return milter::decision::accept();
+        default: return milter::decision::discard();
+        }
+    }
+    std::string last_name = "X";
+    std::string last_value;
+};
+
+void
+run_session(std::string_view input, std::size_t piece)
+{
+    chaos_handler h;
+    milter::session<chaos_handler> s(h, milter::session_options{milter::decoder_options{4096}});
+    std::string out;
+    while(!input.empty()) {
+        auto chunk = input.substr(0, piece);
+        input.remove_prefix(chunk.size());
+        if(s.feed(chunk, out))
+            break;
+        // Every reply the session writes must be a well-formed frame.
+        std::string_view o(out);
+        while(!o.empty()) {
+            if(o.size() < 5)
+                std::abort();
+            auto const len = milter::detail::get_u32(o.data());
+            if(len == 0 || o.size() - 4 < len)
+                std::abort();
+            o.remove_prefix(4 + len);
+        }
+        out.clear();
+    }
+    (void)s.finish();
+}
+
 } // namespace
 
 extern "C" int
@@ -103,5 +178,6 @@ LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size)
     auto const split = run(input, piece);
     if(whole.events != split.events || whole.digest != split.digest || whole.ec != split.ec)
         std::abort();
+    run_session(input, piece);
     return 0;
 }
