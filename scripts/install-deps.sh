@@ -9,7 +9,8 @@ PACKAGES="g++ cmake ninja-build pkg-config ccache git ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev
   libc-ares-dev libssl-dev
   clang libclang-rt-14-dev
-  publicsuffix"
+  publicsuffix
+  knot"
 
 missing=
 for p in $PACKAGES; do
