@@ -207,10 +207,14 @@ public:
             if(!txn.verdict().is_final() && enabled_[(I)]) {                                                 \
                 handler_context<H, Transaction> ctx(txn);                                                    \
                 H& h = const_cast<H&>(std::get<(I)>(handlers_));                                             \
-                if constexpr(has_async_callback<H, Event>)                                                   \
-                    co_await call(h, ctx, ev);                                                               \
-                else                                                                                         \
-                    call(h, ctx, ev);                                                                        \
+                try {                                                                                        \
+                    if constexpr(has_async_callback<H, Event>)                                               \
+                        co_await call(h, ctx, ev);                                                           \
+                    else                                                                                     \
+                        call(h, ctx, ev);                                                                    \
+                } catch(std::exception const& e) {                                                           \
+                    on_handler_error(txn, H::name, Event::kind, e.what());                                   \
+                }                                                                                            \
             }                                                                                                \
         }                                                                                                    \
     }
@@ -263,7 +267,11 @@ public:
                     constexpr std::size_t i = index_of<H>();
                     if(!stop && enabled_[i]) {
                         handler_context<H, Transaction> ctx(txn);
-                        call(const_cast<H&>(std::get<i>(handlers_)), ctx, ev);
+                        try {
+                            call(const_cast<H&>(std::get<i>(handlers_)), ctx, ev);
+                        } catch(std::exception const& e) {
+                            on_handler_error(txn, H::name, Event::kind, e.what());
+                        }
                         stop = txn.verdict().is_final();
                     }
                 }
@@ -271,7 +279,39 @@ public:
         }
     }
 
+    /** What a handler failure (an exception from its callback) does, by connection class, as
+        the Perl tool's `tempfail_on_error*` settings: the first matching class decides
+        (authenticated, then local, then trusted, then any other client).
+    */
+    struct error_policy {
+        bool tempfail_on_error = true;
+        bool tempfail_on_error_authenticated = false;
+        bool tempfail_on_error_local = false;
+        bool tempfail_on_error_trusted = false;
+    };
+    void set_error_policy(error_policy p) noexcept
+    {
+        policy_ = p;
+    }
+    error_policy const& get_error_policy() const noexcept
+    {
+        return policy_;
+    }
+
 private:
+    template<class Transaction>
+    void on_handler_error(Transaction& txn, std::string_view handler, stage s, char const* what) const
+    {
+        txn.handler_errors().push_back(std::string(handler) + " " + std::string(to_string(s)) + ": " + what);
+        auto const& t = txn.trust();
+        bool const tempfail = t.authenticated ? policy_.tempfail_on_error_authenticated
+                              : t.local       ? policy_.tempfail_on_error_local
+                              : t.trusted     ? policy_.tempfail_on_error_trusted
+                                              : policy_.tempfail_on_error;
+        if(tempfail)
+            txn.set_verdict(verdict::tempfail(451, "4.7.1", "Temporary error while checking the message"));
+    }
+
     template<class H, class Ctx, class Event> static decltype(auto) call(H& h, Ctx& ctx, Event const& ev)
     {
         constexpr stage s = Event::kind;
@@ -301,6 +341,7 @@ private:
     // messages are in flight. Callbacks are non-const members for convenience.
     std::tuple<Handlers...> handlers_;
     std::array<bool, size> enabled_{};
+    error_policy policy_;
 };
 
 /// The name DESIGN.md uses: `pipeline::pipeline<spf_handler, dkim_handler, dmarc_handler>`.

@@ -115,6 +115,10 @@ public:
     typename Pipeline::message_states& message_states() noexcept { return message_states_; }
     typename Pipeline::connection_states& connection_states() noexcept { return connection_states_; }
 
+    /// Handler failures of this message, as "<handler> <stage>: <what>", for the log.
+    std::vector<std::string>& handler_errors() noexcept { return handler_errors_; }
+    std::vector<std::string> const& handler_errors() const noexcept { return handler_errors_; }
+
     /// Starts a new message on this connection: per-message data is reset, per-connection
     /// data (client, HELO, connection states and results) is kept.
     void begin_message()
@@ -123,6 +127,7 @@ public:
         headers_.clear();
         results_.clear();
         edits_.clear();
+        handler_errors_.clear();
         verdict_ = {};
         message_states_ = {};
         trust_.authenticated = false;
@@ -142,6 +147,7 @@ private:
     std::vector<Result> results_;
     std::vector<Result> connection_results_;
     std::vector<header_edit> edits_;
+    std::vector<std::string> handler_errors_;
     pipeline::verdict verdict_;
     trust_flags trust_;
     typename Pipeline::message_states message_states_{};

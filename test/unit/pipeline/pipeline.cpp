@@ -273,3 +273,64 @@ BOOST_AUTO_TEST_CASE(names_and_indices)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+struct throwing_handler {
+    static constexpr std::string_view name = "Thrower";
+    asio::awaitable<void> on_envfrom(auto&, pl::events::envfrom const&)
+    {
+        throw std::runtime_error("resolver exploded");
+        co_return;
+    }
+    void on_header(auto&, pl::events::header const&) { throw std::runtime_error("bad header"); }
+};
+
+struct marker_handler {
+    static constexpr std::string_view name = "Marker";
+    struct state {
+        bool ran = false;
+    };
+    void on_header(auto& ctx, pl::events::header const&) { ctx.state().ran = true; }
+};
+
+using throwing_chain = pl::pipeline<throwing_handler, marker_handler>;
+using throwing_txn = pl::transaction<throwing_chain, resolver, std::string>;
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(pipeline_errors)
+
+BOOST_AUTO_TEST_CASE(handler_failure_tempfails_by_default)
+{
+    throwing_chain p;
+    resolver r;
+    throwing_txn txn(p, r);
+    run([&]() -> asio::awaitable<void> {
+        txn.begin_message();
+        co_await p.dispatch(txn, pl::events::envfrom{"a@example.org", {}});
+    });
+    BOOST_TEST((txn.verdict().what == pl::verdict::action::tempfail));
+    BOOST_REQUIRE_EQUAL(txn.handler_errors().size(), 1u);
+    BOOST_TEST(txn.handler_errors()[0] == "Thrower envfrom: resolver exploded");
+}
+
+BOOST_AUTO_TEST_CASE(policy_by_connection_class)
+{
+    throwing_chain p;
+    p.set_error_policy({false, false, true, false});
+    resolver r;
+    throwing_txn txn(p, r);
+    txn.begin_message();
+    authmilter::core::header_field f{"From", " a@b"};
+    p.dispatch_sync(txn, pl::events::header{f});
+    // Not local: tempfail_on_error is off, so the chain goes on to the next handler.
+    BOOST_TEST(!txn.verdict().is_final());
+    BOOST_TEST(std::get<1>(txn.message_states()).ran);
+    BOOST_TEST(txn.handler_errors().size() == 1u);
+    txn.trust().local = true;
+    p.dispatch_sync(txn, pl::events::header{f});
+    BOOST_TEST((txn.verdict().what == pl::verdict::action::tempfail));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
