@@ -25,7 +25,7 @@ struct mailbox {
     std::string display_name;   ///< the phrase before `<...>`, words joined by single spaces
     std::string local_part;     ///< decoded; obsolete `a . b` forms are joined to `a.b`
     core::domain domain;        ///< lower case; empty without a domain or with a domain literal
-    std::string domain_literal; ///< `[192.0.2.1]` when the domain is a literal (spaces removed)
+    std::string domain_literal; ///< `[192.0.2.1]` for a domain literal: as written, spaces removed
 
     /// `local@domain` with the local part quoted where needed; the local part alone when the
     /// mailbox has no domain.
@@ -182,6 +182,8 @@ private:
         int depth = 0;
         while(!at_end()) {
             char const c = s_[i_++];
+            if(c == '\0' || (c == '\\' && at('\0')))
+                return error::unexpected_character; // not even obs-ctext allows NUL
             if(c == '(') {
                 if(++depth > max_comment_depth)
                     return error::comment_too_deep;
@@ -478,15 +480,21 @@ private:
                 break;
             if(c == '[')
                 return error::bad_address_literal;
-            if(c == '\\') { // obs-dtext quoted-pair
+            if(c == '\0')
+                return error::unexpected_character;
+            if(c == '\\') {
+                // obs-dtext quoted-pair, kept escaped so that the literal reads back the same
+                // (an escaped ']' must not end it when `address()` is parsed again).
                 if(at_end())
                     return error::unterminated_literal;
                 c = s_[i_++];
-            }
-            if(c == '\0')
-                return error::unexpected_character;
-            if(!is_space(c))
+                if(c == '\0' || c == '\r' || c == '\n')
+                    return error::unexpected_character;
+                text += '\\';
                 text += c;
+            } else if(!is_space(c)) {
+                text += c;
+            }
         }
         if(text.size() == 1)
             return error::bad_address_literal; // "[]"

@@ -3,6 +3,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -219,6 +220,10 @@ BOOST_AUTO_TEST_CASE(domain_literals)
     BOOST_TEST(m.domain_literal == "[192.0.2.1]");
     BOOST_TEST(m.address() == "user@[192.0.2.1]");
     BOOST_TEST(one("<user@[ IPv6:2001:db8::1 ]>").domain_literal == "[IPv6:2001:db8::1]");
+    // An escaped bracket stays escaped, so the address reads back the same.
+    auto const e = one("u@[a\\]b]");
+    BOOST_TEST(e.domain_literal == "[a\\]b]");
+    BOOST_TEST(one(e.address()).domain_literal == e.domain_literal);
     BOOST_TEST((fails("user@[192.0.2.1") == error::unterminated_literal));
     BOOST_TEST((fails("user@[]") == error::bad_address_literal));
     BOOST_TEST((fails("user@[a[b]") == error::bad_address_literal));
@@ -263,6 +268,8 @@ BOOST_AUTO_TEST_CASE(syntax_errors)
     BOOST_TEST((fails(std::string_view("a\0b@example.com", 15)) == error::unexpected_character));
     BOOST_TEST((fails(std::string_view("\"a\0b\"@example.com", 17)) == error::unexpected_character));
     BOOST_TEST((fails(std::string_view("a@example\0.com", 14)) == error::unexpected_character));
+    BOOST_TEST((fails(std::string_view("a@example.com (x\0)", 18)) == error::unexpected_character));
+    BOOST_TEST((fails(std::string_view("a@example.com (\\\0)", 18)) == error::unexpected_character));
 }
 
 BOOST_AUTO_TEST_CASE(mailboxes_before_an_error_are_kept)
@@ -335,6 +342,26 @@ BOOST_AUTO_TEST_CASE(single_from_domain_policy)
     BOOST_TEST(!core::single_from_domain("undisclosed-recipients:;"));
     BOOST_TEST(!core::single_from_domain(""));
     BOOST_TEST(!core::single_from_domain("\"Test 1.1.5\""));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The example in doc/core.md, compiled and run here.
+BOOST_AUTO_TEST_SUITE(core_mailbox_doc)
+
+BOOST_AUTO_TEST_CASE(from_domain_snippet)
+{
+    //[core_from_domain
+    auto const list = core::parse_mailbox_list("\"Sample User\" <user@Example.COM>, (team) b@example.com");
+    // list.ec is clear; list.mailboxes holds two mailboxes of the domain example.com
+    std::optional<core::domain> author = core::single_from_domain(list);
+    // author->str() == "example.com": one domain, so DMARC has an Author Domain
+    //]
+    BOOST_TEST(!list.ec);
+    BOOST_REQUIRE(list.mailboxes.size() == 2u);
+    BOOST_TEST(list.mailboxes[0].display_name == "Sample User");
+    BOOST_REQUIRE(author);
+    BOOST_TEST(author->str() == "example.com");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -336,3 +336,30 @@ BOOST_AUTO_TEST_CASE(esmtp_param_parser)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// The example in doc/core.md, compiled and run here.
+BOOST_AUTO_TEST_SUITE(core_smtp_path_doc)
+
+BOOST_AUTO_TEST_CASE(envfrom_snippet)
+{
+    //[core_envfrom
+    // What a milter receives for "MAIL FROM:<@relay.example:Joe@Example.ORG> SIZE=1024".
+    std::vector<std::string> const args{"SIZE=1024"};
+    auto const path = core::parse_reverse_path("<@relay.example:Joe@Example.ORG>", args);
+    if(!path) {
+        // path.error() == core::error::..., e.g. bad_path; SPF then checks the HELO identity
+    } else if(path->is_null) {
+        // the null reverse-path <>: bounces
+    } else {
+        // path->local_part == "Joe", path->domain.str() == "example.org",
+        // path->find_param("size")->value == "1024"
+    }
+    //]
+    BOOST_REQUIRE(path.has_value());
+    BOOST_TEST(!path->is_null);
+    BOOST_TEST(path->local_part == "Joe");
+    BOOST_TEST(path->domain.str() == "example.org");
+    BOOST_TEST(path->find_param("size")->value == "1024");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
