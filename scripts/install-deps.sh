@@ -8,7 +8,7 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PACKAGES="g++ cmake ninja-build pkg-config ccache git ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev
   libc-ares-dev libssl-dev
-  clang libclang-rt-14-dev
+  clang clang-format libclang-rt-14-dev
   publicsuffix
   knot"
 
