@@ -117,7 +117,9 @@ private:
             if(p.name.empty())
                 continue;
             f_.space(" ");
-            write_kv(p.key(), p.value);
+            // The authserv-id part has no `ptype.property` syntax: a dotted key is read back only quoted.
+            std::string const k = p.key();
+            write_kv(k, p.value, k.find('.') != std::string::npos);
             for(auto const& c : p.comments) {
                 f_.space(" ");
                 f_.comment(comment_text(c));
