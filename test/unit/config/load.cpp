@@ -51,8 +51,8 @@ BOOST_AUTO_TEST_CASE(embedded_default_when_no_file)
     BOOST_REQUIRE_EQUAL(loaded.config.listeners.size(), 1u);
     BOOST_TEST(loaded.config.listeners[0].address.to_string() == "inet:8893@localhost");
     BOOST_TEST(loaded.config.protocol == "milter");
-    BOOST_TEST(loaded.config.handlers.contains("SPF"));
-    BOOST_TEST(loaded.config.handlers.contains("DMARC"));
+    BOOST_TEST(loaded.config.handlers.contains("IPRev"));
+    BOOST_TEST(loaded.config.handlers.contains("LocalIP"));
     BOOST_TEST(loaded.warnings.empty());
 }
 

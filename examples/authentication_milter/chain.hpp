@@ -1,0 +1,26 @@
+// The handler chain of the full daemon: every handler this build offers, in the order the Perl
+// tool runs them (trust handlers first; checks; DMARC after SPF and DKIM).
+#ifndef AUTHMILTER_EXAMPLES_AUTHENTICATION_MILTER_CHAIN_HPP
+#define AUTHMILTER_EXAMPLES_AUTHENTICATION_MILTER_CHAIN_HPP
+
+#include <authmilter/handlers/add_id.hpp>
+#include <authmilter/handlers/auth.hpp>
+#include <authmilter/handlers/iprev.hpp>
+#include <authmilter/handlers/local_ip.hpp>
+#include <authmilter/handlers/ptr.hpp>
+#include <authmilter/handlers/size.hpp>
+#include <authmilter/handlers/tls.hpp>
+#include <authmilter/handlers/trusted_ip.hpp>
+#include <authmilter/pipeline/pipeline.hpp>
+
+namespace authmilter_daemon {
+
+namespace h = authmilter::handlers;
+
+using chain = authmilter::pipeline::pipeline<h::auth_handler, h::local_ip_handler, h::trusted_ip_handler,
+                                             h::tls_handler, h::iprev_handler, h::ptr_handler,
+                                             h::add_id_handler, h::size_handler>;
+
+} // namespace authmilter_daemon
+
+#endif

@@ -1,0 +1,55 @@
+// Copyright (c) 2026 The authmilter authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef AUTHMILTER_APP_CONFIGURE_HPP
+#define AUTHMILTER_APP_CONFIGURE_HPP
+
+#include <authmilter/config/daemon_config.hpp>
+#include <authmilter/config/error.hpp>
+#include <authmilter/sinks/authres_sink.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace authmilter::app {
+
+/** Applies a daemon configuration to a pipeline: the `handlers` section (enable, disable,
+    configure) and the `tempfail_on_error*` policy.
+
+    @throws config::config_error naming `file` and the handler's JSON path.
+*/
+template<class Pipeline>
+void
+configure_pipeline(Pipeline& p, config::daemon_config const& c, std::string const& file)
+{
+    try {
+        p.configure(c.handlers);
+    } catch(std::invalid_argument const& e) {
+        // e.what() reads "handlers.<Name>: <problem>".
+        std::string const what = e.what();
+        auto const colon = what.find(": ");
+        throw config::config_error(file, "$." + what.substr(0, colon),
+                                   colon == std::string::npos ? what : what.substr(colon + 2));
+    }
+    p.set_error_policy({c.tempfail_on_error, c.tempfail_on_error_authenticated, c.tempfail_on_error_local,
+                        c.tempfail_on_error_trusted});
+}
+
+/// The Authentication-Results sink settings from the global keys.
+inline sinks::authres_sink::options
+authres_options(config::daemon_config const& c)
+{
+    sinks::authres_sink::options o;
+    o.authserv_id = c.authserv_id;
+    auto const& s = c.header_indent_style;
+    o.format.style = s == "none"       ? authres::fold_style::none
+                     : s == "subentry" ? authres::fold_style::subentry
+                     : s == "full"     ? authres::fold_style::full
+                                       : authres::fold_style::entry;
+    o.format.indent_by = static_cast<std::size_t>(c.header_indent_by);
+    if(c.header_fold_at > 0)
+        o.format.fold_at = static_cast<std::size_t>(c.header_fold_at);
+    return o;
+}
+
+} // namespace authmilter::app
+
+#endif
