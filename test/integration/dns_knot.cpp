@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE integration_dns_knot
 #include <authmilter/dns/caching_resolver.hpp>
 #include <authmilter/dns/cares_resolver.hpp>
+#include <authmilter/dns/deadline_resolver.hpp>
 
 #include <signal.h>
 #include <sys/prctl.h>
@@ -11,6 +12,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -22,7 +24,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iostream>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -359,6 +363,61 @@ BOOST_AUTO_TEST_CASE(many_distinct_queries_in_parallel)
     io.run();
     BOOST_TEST(ok == 50);
     BOOST_TEST(nx == 50);
+}
+
+BOOST_AUTO_TEST_CASE(queries_from_another_thread)
+{
+    // The resolver's channel runs on io_thread; the coroutines asking run on io (this thread).
+    asio::io_context io_thread;
+    auto guard = asio::make_work_guard(io_thread);
+    std::thread t([&] { io_thread.run(); });
+    int ok = 0;
+    auto remote = std::make_unique<cares_resolver>(io_thread.get_executor(), server().options());
+    for(int i = 0; i < 20; ++i)
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                auto a = co_await remote->query("www.example.test", rr_type::a);
+                if(a.ok() && a.addresses().at(0).to_string() == "192.0.2.80")
+                    ++ok;
+            },
+            asio::detached);
+    io.restart();
+    io.run();
+    // Destroyed on its own thread, as documented.
+    std::packaged_task<void()> destroy([&] { remote.reset(); });
+    auto done = destroy.get_future();
+    asio::post(io_thread, [&] { destroy(); });
+    done.get();
+    guard.reset();
+    t.join();
+    BOOST_TEST(ok == 20);
+}
+
+BOOST_AUTO_TEST_CASE(deadline_cuts_a_slow_server_short)
+{
+    asio::ip::udp::socket silent(io, {asio::ip::make_address("127.0.0.1"), 0});
+    cares_options o;
+    o.servers = {"127.0.0.1:" + std::to_string(silent.local_endpoint().port())};
+    o.timeout = 2s;
+    o.retry = 0;
+    cares_resolver r(io.get_executor(), o);
+    deadline_resolver<cares_resolver> message(r, 150ms);
+    auto const start = std::chrono::steady_clock::now();
+    answer a;
+    std::chrono::steady_clock::duration took{};
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            a = co_await message.query("example.test", rr_type::txt);
+            took = std::chrono::steady_clock::now() - start;
+        },
+        asio::detached);
+    io.restart();
+    io.run_for(1s); // the abandoned c-ares query would take 2 s; the answer must come long before
+    BOOST_TEST(a.status == outcome::timeout);
+    BOOST_TEST((took >= 140ms));
+    BOOST_TEST((took < 600ms));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
