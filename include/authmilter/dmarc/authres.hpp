@@ -17,16 +17,16 @@ namespace authmilter::dmarc {
 struct authres_item {
     enum class kind { property, comment };
     kind type = kind::property;
-    std::string key;   ///< `policy.published-domain-policy`; empty for comments
-    std::string value; ///< the value, or the comment text without parentheses
+    std::string key{};   ///< `policy.published-domain-policy`; empty for comments
+    std::string value{}; ///< the value, or the comment text without parentheses
     friend bool operator==(authres_item const&, authres_item const&) = default;
 };
 
 /// The `dmarc=` resinfo as the Perl Authentication Milter writes it.
 struct authres_entry {
     std::string method = "dmarc";
-    std::string result;
-    std::vector<authres_item> items;
+    std::string result{};
+    std::vector<authres_item> items{};
 
     /// Single-line text: `dmarc=pass policy.published-domain-policy=none ... header.from=x`.
     std::string to_string() const
@@ -45,11 +45,11 @@ struct authres_entry {
 
 /// Facts the handler adds to the entry.
 struct authres_options {
-    bool is_list = false;         ///< the message has List-Id/List-Post (the `has-list-id=yes` flag)
-    bool detect_list_id = true;   ///< the Perl tool's `detect_list_id`
-    std::string arc_aware_result; ///< `policy.arc-aware-result` when ARC re-evaluation ran
+    bool is_list = false;           ///< the message has List-Id/List-Post (the `has-list-id=yes` flag)
+    bool detect_list_id = true;     ///< the Perl tool's `detect_list_id`
+    std::string arc_aware_result{}; ///< `policy.arc-aware-result` when ARC re-evaluation ran
     /// `policy.<name>=<label>` entries (the Perl tool's policy_rbl_lookup), written first.
-    std::vector<std::pair<std::string, std::string>> policy_labels;
+    std::vector<std::pair<std::string, std::string>> policy_labels{};
 };
 
 /// Renders a result in the Perl tool's order: `[policy.<rbl>=..]
@@ -79,7 +79,7 @@ to_authres(result const& r, authres_options const& opt = {})
     }
     for(auto const& [name, label] : opt.policy_labels)
         prop("policy." + name, label);
-    std::vector<std::string> comments;
+    std::vector<std::string> comments{};
     auto const p = to_string(r.published_p);
     prop("policy.published-domain-policy", p);
     comments.push_back("p=" + std::string(p));
@@ -104,7 +104,7 @@ to_authres(result const& r, authres_options const& opt = {})
         prop("policy.arc-aware-result", opt.arc_aware_result);
         comments.push_back("arc_aware_result=" + opt.arc_aware_result);
     }
-    std::string joined;
+    std::string joined{};
     for(auto const& c : comments)
         joined += (joined.empty() ? "" : ",") + c;
     comment(std::move(joined));

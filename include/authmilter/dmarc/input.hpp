@@ -15,7 +15,7 @@ enum class spf_scope : std::uint8_t { mfrom, helo };
 
 /// One already-computed SPF result (the SPF handler adapts its own type to this).
 struct spf_input {
-    std::string domain; ///< the domain checked: the MAIL FROM domain, or the HELO name
+    std::string domain{}; ///< the domain checked: the MAIL FROM domain, or the HELO name
     spf_scope scope = spf_scope::mfrom;
     auth_result result = auth_result::none;
     friend bool operator==(spf_input const&, spf_input const&) = default;
@@ -23,8 +23,8 @@ struct spf_input {
 
 /// One already-verified DKIM signature (the DKIM handler adapts its own type to this).
 struct dkim_input {
-    std::string domain;   ///< d=
-    std::string selector; ///< s=
+    std::string domain{};   ///< d=
+    std::string selector{}; ///< s=
     auth_result result = auth_result::none;
     friend bool operator==(dkim_input const&, dkim_input const&) = default;
 };
@@ -33,12 +33,12 @@ struct dkim_input {
 struct message_input {
     /// The RFC5322.From domain (U-labels are converted to A-labels, RFC 9989 5.3.1). Extracting
     /// a single domain from the From header field is the caller's job.
-    std::string from_domain;
+    std::string from_domain{};
     /// SPF results. When any has scope mfrom, only those count (RFC 9989 4.4.2: DMARC relies
     /// solely on the MAIL FROM identity); with a null reverse-path the caller passes the HELO
     /// result, as RFC 7208 2.4 makes it the MAIL FROM identity, and it is used.
-    std::vector<spf_input> spf;
-    std::vector<dkim_input> dkim; ///< every signature, any result
+    std::vector<spf_input> spf{};
+    std::vector<dkim_input> dkim{}; ///< every signature, any result
 };
 
 } // namespace authmilter::dmarc
