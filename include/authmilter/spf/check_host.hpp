@@ -366,7 +366,12 @@ evaluator<Resolver>::match(mechanism const& m, std::string const& domain, unsign
 
     case mechanism_type::ip4:
     case mechanism_type::ip6:
-        s.matched = core::in_network(ip_, m.network, m.type == mechanism_type::ip4 ? m.cidr4 : m.cidr6);
+        // ip4 speaks about IPv4 clients only, ip6 about IPv6 ones (RFC 7208 §5.6). An ip6 network
+        // written as ::ffff:a.b.c.d is stored as IPv4 and so can never match.
+        if(m.type == mechanism_type::ip4)
+            s.matched = ip_.is_v4() && core::in_network(ip_, m.network, m.cidr4);
+        else
+            s.matched = ip_.is_v6() && m.network.is_v6() && core::in_network(ip_, m.network, m.cidr6);
         co_return s;
 
     case mechanism_type::include: {
