@@ -131,6 +131,27 @@ private:
 /// raw 32-byte seed (RFC 8032).
 class private_key {
 public:
+    private_key() = default;
+    private_key(private_key&&) noexcept = default;
+    private_key& operator=(private_key&&) noexcept = default;
+
+    /// Copies share the OpenSSL key (reference-counted), so one loaded key can serve every
+    /// message's signer.
+    private_key(private_key const& other)
+        : type_(other.type_)
+        , bits_(other.bits_)
+    {
+        if(other.key_ && EVP_PKEY_up_ref(other.key_.get()) == 1)
+            key_.reset(other.key_.get());
+    }
+
+    private_key& operator=(private_key const& other)
+    {
+        if(this != &other)
+            *this = private_key(other);
+        return *this;
+    }
+
     /// Reads a PEM private key with PEM_read_bio_PrivateKey.
     static boost::system::result<private_key> from_pem(std::string_view pem)
     {

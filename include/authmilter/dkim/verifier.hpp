@@ -6,6 +6,7 @@
 #include <authmilter/dkim/body_hash.hpp>
 #include <authmilter/dkim/canonicalization.hpp>
 #include <authmilter/dkim/crypto.hpp>
+#include <authmilter/dkim/detail/header_hash.hpp>
 #include <authmilter/dkim/error.hpp>
 #include <authmilter/dkim/key_record.hpp>
 #include <authmilter/dkim/result.hpp>
@@ -175,7 +176,6 @@ private:
     }
 
     loaded_key load_key(std::size_t q) const;
-    std::string header_hash_input(sig_state const& s) const;
 
     verify_options options_;
     std::vector<core::header_field> headers_;
@@ -227,34 +227,6 @@ verifier::load_key(std::size_t q) const
     }
     out.err = first;
     return out;
-}
-
-inline std::string
-verifier::header_hash_input(sig_state const& s) const
-{
-    std::string data;
-    std::vector<bool> used(headers_.size(), false);
-    used[s.header] = true; // the signature itself is hashed last, not as a listed field
-    for(auto const& listed : s.sig.signed_headers) {
-        // RFC 6376 5.4.2: instances are taken from the bottom up; a name listed more often than
-        // it occurs hashes as nothing.
-        for(std::size_t j = headers_.size(); j-- > 0;) {
-            if(used[j])
-                continue;
-            auto name = std::string_view(headers_[j].name);
-            while(!name.empty() && (name.back() == ' ' || name.back() == '\t'))
-                name.remove_suffix(1);
-            if(detail::iequals(name, listed)) {
-                used[j] = true;
-                canonicalize_header(s.sig.header_canon, headers_[j].name, headers_[j].raw_value, data);
-                break;
-            }
-        }
-    }
-    auto const& self = headers_[s.header];
-    canonicalize_header(s.sig.header_canon, self.name, without_b_value(self.raw_value), data);
-    data.resize(data.size() - 2); // the signature field is hashed without its CRLF (RFC 6376 3.7)
-    return data;
 }
 
 inline std::vector<signature_result>
@@ -338,7 +310,9 @@ verifier::finish()
             continue;
         }
         digest md(hash_of(algo));
-        md.update(header_hash_input(s));
+        auto const& self = headers_[s.header];
+        md.update(detail::header_hash_input(s.sig.header_canon, s.sig.signed_headers, headers_, s.header,
+                                            self.name, without_b_value(self.raw_value)));
         auto const h = md.final();
         if(h.empty()) {
             done(error::crypto_failure);
