@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace authmilter::core {
@@ -515,9 +516,12 @@ parse_mailbox_list(std::string_view value)
 inline std::vector<domain>
 from_domains(mailbox_list_result const& list)
 {
+    // The set views the list's own strings, which outlive this call, so a header with many
+    // thousands of addresses costs linear time, not quadratic.
     std::vector<domain> out;
+    std::unordered_set<std::string_view> seen;
     for(auto const& m : list.mailboxes)
-        if(!m.domain.empty() && std::find(out.begin(), out.end(), m.domain) == out.end())
+        if(!m.domain.empty() && seen.insert(m.domain.view()).second)
             out.push_back(m.domain);
     return out;
 }

@@ -213,6 +213,19 @@ BOOST_AUTO_TEST_CASE(at_sign_in_unquoted_display_name)
     BOOST_TEST(n.domain.str() == "evil.example");
 }
 
+BOOST_AUTO_TEST_CASE(unquoted_comma_in_display_name)
+{
+    // "Doe, John" is two list elements: a bare word (an address without domain) and a mailbox.
+    // No single Author Domain comes out of it, so DMARC cannot pass on such a From.
+    auto const list = must("Doe, John <john@example.com>");
+    BOOST_REQUIRE(list.size() == 2u);
+    BOOST_TEST(list[0].local_part == "Doe");
+    BOOST_TEST(list[0].domain.empty());
+    BOOST_TEST(list[1].display_name == "John");
+    BOOST_TEST(!core::single_from_domain("Doe, John <john@example.com>"));
+    BOOST_TEST(core::single_from_domain("\"Doe, John\" <john@example.com>")->str() == "example.com");
+}
+
 BOOST_AUTO_TEST_CASE(domain_literals)
 {
     auto const m = one("user@[192.0.2.1]");
@@ -301,6 +314,12 @@ BOOST_AUTO_TEST_CASE(large_hostile_inputs_terminate)
     BOOST_TEST(!r.ec);
     BOOST_TEST(r.mailboxes.size() == 10000u);
     BOOST_TEST(core::from_domains(r).size() == 7u);
+    std::string distinct;
+    for(int i = 0; i < 20000; ++i)
+        distinct += "u@d" + std::to_string(i) + ".example,";
+    auto const all = core::from_domains(distinct);
+    BOOST_REQUIRE(all.size() == 20000u);
+    BOOST_TEST(all[12345].str() == "d12345.example");
     BOOST_TEST((parse_mailbox_list(std::string(200000, '<')).ec == error::bad_local_part));
     // Pairs of quotes are empty quoted strings: a display name without address.
     BOOST_TEST((parse_mailbox_list(std::string(200000, '"')).ec == error::no_address));
