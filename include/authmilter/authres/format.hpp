@@ -119,7 +119,7 @@ private:
             f_.space(" ");
             // The authserv-id part has no `ptype.property` syntax: a dotted key is read back only quoted.
             std::string const k = p.key();
-            write_kv(k, p.value, k.find('.') != std::string::npos);
+            write_kv(k, p.value, k.find('.') != std::string::npos, !h.authserv_version);
             for(auto const& c : p.comments) {
                 f_.space(" ");
                 f_.comment(comment_text(c));
@@ -196,9 +196,13 @@ private:
         }
     }
 
-    void write_kv(std::string_view k, std::string_view v, bool force_quote_key = false)
+    void write_kv(std::string_view k, std::string_view v, bool force_quote_key = false, bool bare_none = true)
     {
         key(k, force_quote_key);
+        // The Perl tool writes a bare `none` for a key "none" without a value; it reads back the same,
+        // except in the authserv-id part when a version follows it.
+        if(bare_none && !force_quote_key && k == "none" && v.empty())
+            return;
         f_.assignment("=");
         value_or_empty(v);
     }
