@@ -235,6 +235,9 @@ public:
     session_stats const& stats() const noexcept { return stats_; }
     /// True between MAIL (or the first message command) and EOM/ABORT.
     bool in_message() const noexcept { return phase_ != 0; }
+    /// True between the connect command (or, when it is switched off, the first command after
+    /// negotiation) and `Q`/`K`.
+    bool connected() const noexcept { return connected_; }
     /// True once `Q` arrived: the MTA will close.
     bool closed() const noexcept { return closed_; }
     /// True after an order error.

@@ -1,0 +1,326 @@
+// Copyright (c) 2026 The authmilter authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef AUTHMILTER_MILTER_SERVER_HPP
+#define AUTHMILTER_MILTER_SERVER_HPP
+
+// The milter front-end on Boost.Asio: listeners on TCP (IPv4, IPv6) and unix sockets, one
+// coroutine per MTA connection on its own strand, timeouts, graceful stop. Everything about the
+// protocol is in session.hpp; this file only moves bytes.
+
+#include <authmilter/milter/listen_address.hpp>
+#include <authmilter/milter/session.hpp>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <system_error>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace authmilter::milter {
+
+/// Options of `server`, named after the Perl milter's configuration keys.
+struct server_options {
+    session_options session;
+    /// Longest wait for the MTA's first commands (negotiation and connect).
+    std::chrono::milliseconds connect_timeout{std::chrono::seconds(30)};
+    /// Longest wait for the next command outside a message, and between commands inside one.
+    std::chrono::milliseconds command_timeout{std::chrono::seconds(30)};
+    /// Longest time from MAIL to the end of message.
+    std::chrono::milliseconds content_timeout{std::chrono::seconds(300)};
+    /// `listen_backlog`.
+    int listen_backlog = 20;
+    /// `umask` for unix sockets: the socket file gets mode 0666 & ~umask. -1 keeps the mode the
+    /// process umask gave it.
+    int unix_umask = -1;
+    /// Read buffer per connection. One read per wake-up takes everything the MTA has sent (a
+    /// whole burst of reply-less headers, or a full 65535-byte body chunk with its head).
+    std::size_t read_buffer_size = 65536 + 64;
+};
+
+/// Sets the options every MTA connection needs: TCP_NODELAY (the MTA writes a macro packet
+/// and its command separately and waits for our small reply; with Nagle and the MTA's delayed
+/// ACKs each stage would stall ~40 ms) and TCP_QUICKACK (Linux forgets it after a while, so
+/// the server sets it again after every read). No-op for unix sockets.
+template<class Socket>
+void
+tune_socket(Socket& sock) noexcept
+{
+    if constexpr(std::is_same_v<typename Socket::protocol_type, boost::asio::ip::tcp>) {
+        boost::system::error_code ignored;
+        sock.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+#ifdef TCP_QUICKACK
+        int one = 1;
+        ::setsockopt(sock.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+#endif
+    }
+}
+
+/// A milter server. `MakeHandler` is called once per MTA connection and returns the handler
+/// (by value) that the connection's `session` drives.
+///
+/// Run the executor's `io_context` on as many threads as wanted: each connection lives on its
+/// own strand, so a handler is never entered by two threads at once.
+///
+/// @par Object lifetimes
+/// The coroutines refer to the server: destroy it only after `stop()` and after the
+/// `io_context` has finished running (or been stopped).
+template<class MakeHandler> class server {
+public:
+    using handler_type = std::decay_t<std::invoke_result_t<MakeHandler&>>;
+
+    server(boost::asio::any_io_executor ex, MakeHandler make, server_options opts = {})
+        : ex_(std::move(ex))
+        , make_(std::move(make))
+        , opts_(opts)
+        , state_(std::make_shared<shared>())
+    {}
+
+    server(server const&) = delete;
+    server& operator=(server const&) = delete;
+
+    ~server()
+    {
+        boost::system::error_code ignored;
+        for(auto& a : tcp_)
+            a.close(ignored);
+        for(auto& a : local_)
+            a.close(ignored);
+    }
+
+    /// Binds, listens and starts accepting on `where`. A unix socket path left by an earlier
+    /// run is removed first.
+    boost::system::error_code listen(listen_address const& where)
+    {
+        boost::system::error_code ec;
+        if(where.what == listen_address::kind::local) {
+            ::unlink(where.path.c_str());
+            auto& acc = local_.emplace_back(ex_);
+            boost::asio::local::stream_protocol::endpoint ep(where.path);
+            acc.open(ep.protocol(), ec);
+            if(!ec)
+                acc.bind(ep, ec);
+            if(!ec && opts_.unix_umask >= 0 &&
+               ::chmod(where.path.c_str(), static_cast<mode_t>(0666 & ~opts_.unix_umask)) != 0)
+                ec = boost::system::error_code(errno, boost::system::system_category());
+            if(!ec)
+                acc.listen(opts_.listen_backlog, ec);
+            if(ec) {
+                local_.pop_back();
+                return ec;
+            }
+            boost::asio::co_spawn(ex_, accept_loop(acc), [](std::exception_ptr) {});
+            return {};
+        }
+        namespace ip = boost::asio::ip;
+        bool const v6 = where.what == listen_address::kind::inet6;
+        ip::tcp::endpoint ep(v6 ? ip::tcp::v6() : ip::tcp::v4(), where.port);
+        if(!where.host.empty()) {
+            ip::tcp::resolver resolver(ex_);
+            auto const results =
+                resolver.resolve(v6 ? ip::tcp::v6() : ip::tcp::v4(), where.host, std::to_string(where.port),
+                                 ip::resolver_base::numeric_service, ec);
+            if(ec)
+                return ec;
+            if(results.empty())
+                return boost::asio::error::host_not_found;
+            ep = results.begin()->endpoint();
+        }
+        auto& acc = tcp_.emplace_back(ex_);
+        acc.open(ep.protocol(), ec);
+        if(!ec)
+            acc.set_option(ip::tcp::acceptor::reuse_address(true), ec);
+        if(!ec && v6)
+            acc.set_option(ip::v6_only(true), ec);
+        if(!ec)
+            acc.bind(ep, ec);
+        if(!ec)
+            acc.listen(opts_.listen_backlog, ec);
+        if(ec) {
+            tcp_.pop_back();
+            return ec;
+        }
+        boost::asio::co_spawn(ex_, accept_loop(acc), [](std::exception_ptr) {});
+        return {};
+    }
+
+    /// The bound TCP endpoints (to learn an ephemeral port).
+    std::vector<boost::asio::ip::tcp::endpoint> tcp_endpoints() const
+    {
+        std::vector<boost::asio::ip::tcp::endpoint> v;
+        for(auto const& a : tcp_) {
+            boost::system::error_code ec;
+            auto ep = a.local_endpoint(ec);
+            if(!ec)
+                v.push_back(ep);
+        }
+        return v;
+    }
+
+    /// Stops accepting at once; connections still open after `grace` are closed (the MTA then
+    /// applies its default action to their messages). Call from any thread.
+    void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(0))
+    {
+        for(auto& a : tcp_)
+            boost::asio::post(a.get_executor(), [&a] {
+                boost::system::error_code ignored;
+                a.close(ignored);
+            });
+        for(auto& a : local_)
+            boost::asio::post(a.get_executor(), [&a] {
+                boost::system::error_code ignored;
+                a.close(ignored);
+            });
+        auto timer = std::make_shared<boost::asio::steady_timer>(ex_, grace);
+        timer->async_wait([timer, st = state_](boost::system::error_code) { st->close_all(); });
+    }
+
+    /// Connections being served right now.
+    std::size_t active_connections() const noexcept { return state_->active.load(); }
+
+private:
+    // Connection registry shared with the coroutines, so that `stop()` can close them.
+    struct shared {
+        std::mutex mutex;
+        std::list<std::function<void()>> closers;
+        std::atomic<std::size_t> active{0};
+
+        void close_all()
+        {
+            std::lock_guard lock(mutex);
+            for(auto& c : closers)
+                c();
+        }
+    };
+
+    template<class Acceptor> boost::asio::awaitable<void> accept_loop(Acceptor& acc)
+    {
+        using boost::asio::as_tuple;
+        using boost::asio::use_awaitable;
+        while(acc.is_open()) {
+            auto strand = boost::asio::make_strand(ex_);
+            auto [ec, sock] = co_await acc.async_accept(strand, as_tuple(use_awaitable));
+            if(ec) {
+                if(ec == boost::asio::error::operation_aborted || !acc.is_open())
+                    co_return;
+                // Out of descriptors or a client that vanished: wait a little, keep serving.
+                boost::asio::steady_timer pause(ex_, std::chrono::milliseconds(50));
+                co_await pause.async_wait(as_tuple(use_awaitable));
+                continue;
+            }
+            boost::asio::co_spawn(strand, serve(std::move(sock)), [](std::exception_ptr) {});
+        }
+    }
+
+    template<class Socket> boost::asio::awaitable<void> serve(Socket sock)
+    {
+        using namespace boost::asio::experimental::awaitable_operators;
+        using boost::asio::as_tuple;
+        using boost::asio::use_awaitable;
+        using clock = std::chrono::steady_clock;
+
+        auto st = state_;
+        ++st->active;
+        typename std::list<std::function<void()>>::iterator self;
+        {
+            std::lock_guard lock(st->mutex);
+            self = st->closers.insert(st->closers.end(), [&sock] {
+                boost::asio::post(sock.get_executor(), [&sock] {
+                    boost::system::error_code ignored;
+                    sock.close(ignored);
+                });
+            });
+        }
+        try {
+            tune_socket(sock);
+            auto handler = make_();
+            session<handler_type> s(handler, opts_.session);
+            std::vector<char> buf(opts_.read_buffer_size);
+            std::string out;
+            boost::asio::steady_timer timer(sock.get_executor());
+            auto message_deadline = clock::time_point::max();
+            bool seen_connect = false;
+            while(true) {
+                auto timeout = seen_connect ? opts_.command_timeout : opts_.connect_timeout;
+                if(s.state().in_message()) {
+                    auto const left = std::chrono::duration_cast<std::chrono::milliseconds>(message_deadline -
+                                                                                            clock::now());
+                    timeout = std::max(std::chrono::milliseconds(0), std::min(timeout, left));
+                }
+                timer.expires_after(timeout);
+                auto r = co_await (sock.async_read_some(boost::asio::buffer(buf), as_tuple(use_awaitable)) ||
+                                   timer.async_wait(as_tuple(use_awaitable)));
+                if(r.index() == 1)
+                    break; // timed out
+                auto const [ec, n] = std::get<0>(r);
+                if(ec)
+                    break;
+                tune_socket(sock);
+                bool const was_in_message = s.state().in_message();
+                auto const fec = s.feed(std::string_view(buf.data(), n), out);
+                if(!out.empty()) {
+                    timer.expires_after(opts_.command_timeout);
+                    auto w = co_await (
+                        boost::asio::async_write(sock, boost::asio::buffer(out), as_tuple(use_awaitable)) ||
+                        timer.async_wait(as_tuple(use_awaitable)));
+                    if(w.index() == 1 || std::get<0>(std::get<0>(w)))
+                        break;
+                    out.clear();
+                }
+                if(fec || s.state().closed())
+                    break;
+                seen_connect = seen_connect || s.state().connected();
+                if(!was_in_message && s.state().in_message())
+                    message_deadline = clock::now() + opts_.content_timeout;
+            }
+            (void)s.finish();
+        } catch(...) {
+            // A handler threw: this connection is lost, the server goes on.
+        }
+        {
+            std::lock_guard lock(st->mutex);
+            st->closers.erase(self);
+        }
+        boost::system::error_code ignored;
+        sock.shutdown(Socket::shutdown_both, ignored);
+        sock.close(ignored);
+        --st->active;
+    }
+
+    boost::asio::any_io_executor ex_;
+    MakeHandler make_;
+    server_options opts_;
+    std::shared_ptr<shared> state_;
+    std::list<boost::asio::ip::tcp::acceptor> tcp_;
+    std::list<boost::asio::local::stream_protocol::acceptor> local_;
+};
+
+} // namespace authmilter::milter
+
+#endif

@@ -1,0 +1,257 @@
+// Test that header file is self-contained.
+#include <authmilter/milter/server.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "milter_test_util.hpp"
+
+namespace milter = authmilter::milter;
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using milter::test::frame;
+using milter::test::u32;
+using namespace std::string_literals;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct counting_handler {
+    std::atomic<int>* messages;
+    std::atomic<int>* closes;
+
+    void on_header(milter::session_state const&, std::string_view, std::string_view) {}
+    milter::eom_result on_eom(milter::session_state const& ctx)
+    {
+        ++*messages;
+        milter::eom_result r;
+        r.edits.push_back(milter::header_edit::prepend("Authentication-Results",
+                                                       std::string(ctx.macros().host_name()) + "; none"));
+        return r;
+    }
+    void on_close(milter::session_state const&) { ++*closes; }
+};
+
+struct maker {
+    std::atomic<int>* messages;
+    std::atomic<int>* closes;
+    counting_handler operator()() const { return {messages, closes}; }
+};
+
+// Runs an io_context on a thread for the lifetime of a test.
+struct running_server {
+    asio::io_context ioc;
+    std::atomic<int> messages{0};
+    std::atomic<int> closes{0};
+    milter::server<maker> srv;
+    std::thread thread;
+
+    explicit running_server(milter::server_options opts = {})
+        : srv(ioc.get_executor(), maker{&messages, &closes}, opts)
+    {}
+    void start()
+    {
+        thread = std::thread([this] { ioc.run(); });
+    }
+    ~running_server()
+    {
+        srv.stop();
+        if(thread.joinable())
+            thread.join();
+    }
+    unsigned short port() const { return srv.tcp_endpoints().at(0).port(); }
+};
+
+std::string
+optneg()
+{
+    return frame('O', u32(6) + u32(milter::action::v6_mask) + u32(milter::protocol_flag::v6_mask));
+}
+
+std::string
+one_message()
+{
+    return frame('D', "Cj\0mx.test\0"s) + frame('C', "client\0"s + "4\x00\x19"s + "127.0.0.1\0"s) +
+           frame('M', "<a@example.com>\0"s) + frame('R', "<b@example.org>\0"s) + frame('L', "From\0 a\0"s) +
+           frame('L', "To\0 b\0"s) + frame('N', "") + frame('B', "body\r\n") + frame('E', "");
+}
+
+template<class Socket>
+std::string
+read_to_eof(Socket& sock)
+{
+    std::string got;
+    boost::system::error_code ec;
+    asio::read(sock, asio::dynamic_buffer(got), ec);
+    BOOST_TEST((ec == asio::error::eof || ec == asio::error::connection_reset), ec.message());
+    return got;
+}
+
+std::string
+codes(std::string_view out)
+{
+    std::string s;
+    while(out.size() >= 5) {
+        auto const len = milter::detail::get_u32(out.data());
+        s += out[4];
+        out.remove_prefix(std::min<std::size_t>(out.size(), 4 + len));
+    }
+    return s;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(milter_server)
+
+BOOST_AUTO_TEST_CASE(listen_address_syntax)
+{
+    auto a = milter::listen_address::parse("inet:12345@localhost");
+    BOOST_REQUIRE(a);
+    BOOST_TEST((a->what == milter::listen_address::kind::inet));
+    BOOST_TEST(a->port == 12345);
+    BOOST_TEST(a->host == "localhost");
+    auto b = milter::listen_address::parse("inet6:8893@[::1]");
+    BOOST_REQUIRE(b);
+    BOOST_TEST((b->what == milter::listen_address::kind::inet6));
+    BOOST_TEST(b->host == "::1");
+    auto c = milter::listen_address::parse("unix:/run/authmilter.sock");
+    BOOST_REQUIRE(c);
+    BOOST_TEST((c->what == milter::listen_address::kind::local));
+    BOOST_TEST(c->path == "/run/authmilter.sock");
+    auto d = milter::listen_address::parse("inet:25");
+    BOOST_REQUIRE(d);
+    BOOST_TEST(d->host.empty());
+    BOOST_TEST(milter::listen_address::parse("local:/x").has_value());
+    for(auto const* bad : {"", "inet", "inet:", "inet:x@h", "inet:65536@h", "inet:1@", "tcp:1@h",
+                           "unix:", "inet:1@a b", "inet:123456@h"})
+        BOOST_TEST(!milter::listen_address::parse(bad), bad);
+}
+
+BOOST_AUTO_TEST_CASE(serves_messages_over_loopback_tcp)
+{
+    running_server rs;
+    BOOST_REQUIRE(!rs.srv.listen(*milter::listen_address::parse("inet:0@127.0.0.1")));
+    rs.start();
+    asio::io_context client_ctx;
+    tcp::socket sock(client_ctx);
+    sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), rs.port()));
+    // Two messages, written in odd pieces to exercise the server's buffering.
+    auto const script =
+        optneg() + one_message() + frame('M', "<c@example.com>\0"s) + frame('E', "") + frame('Q', "");
+    for(std::size_t i = 0; i < script.size(); i += 13)
+        asio::write(sock, asio::buffer(script.data() + i, std::min<std::size_t>(13, script.size() - i)));
+    auto const got = read_to_eof(sock);
+    // O; connect/helo/mail/rcpt are switched off or reply-less (no callbacks); headers and
+    // body reply-less; each EOM: insert + continue.
+    BOOST_TEST(codes(got) == "O"
+                             "ic"
+                             "ic");
+    BOOST_TEST(got.find("Authentication-Results\0 mx.test; none\0"s) != std::string::npos);
+    BOOST_TEST(rs.messages.load() == 2);
+    BOOST_TEST(rs.closes.load() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(serves_a_unix_socket_with_its_mode)
+{
+    milter::server_options opts;
+    opts.unix_umask = 0077;
+    running_server rs(opts);
+    auto const path = "/tmp/authmilter-unit-" + std::to_string(::getpid()) + ".sock";
+    BOOST_REQUIRE(!rs.srv.listen(*milter::listen_address::parse("unix:" + path)));
+    struct stat st {};
+    BOOST_REQUIRE(::stat(path.c_str(), &st) == 0);
+    BOOST_TEST((st.st_mode & 0777) == 0600u);
+    rs.start();
+    asio::io_context client_ctx;
+    asio::local::stream_protocol::socket sock(client_ctx);
+    sock.connect(asio::local::stream_protocol::endpoint(path));
+    asio::write(sock, asio::buffer(optneg() + one_message() + frame('Q', "")));
+    auto const got = read_to_eof(sock);
+    BOOST_TEST(codes(got) == "O"
+                             "ic");
+    ::unlink(path.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(protocol_error_closes_the_connection)
+{
+    running_server rs;
+    BOOST_REQUIRE(!rs.srv.listen(*milter::listen_address::parse("inet:0@127.0.0.1")));
+    rs.start();
+    asio::io_context client_ctx;
+    tcp::socket sock(client_ctx);
+    sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), rs.port()));
+    // The "bad packet length" that crashed the Perl milter: here the connection just closes.
+    asio::write(sock, asio::buffer(optneg() + "\x7f\xff\xff\xff"
+                                              "B"s));
+    auto const got = read_to_eof(sock);
+    BOOST_TEST(codes(got) == "O");
+}
+
+BOOST_AUTO_TEST_CASE(idle_connection_times_out)
+{
+    milter::server_options opts;
+    opts.connect_timeout = 100ms;
+    opts.command_timeout = 100ms;
+    running_server rs(opts);
+    BOOST_REQUIRE(!rs.srv.listen(*milter::listen_address::parse("inet:0@127.0.0.1")));
+    rs.start();
+    asio::io_context client_ctx;
+    tcp::socket sock(client_ctx);
+    sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), rs.port()));
+    auto const t0 = std::chrono::steady_clock::now();
+    auto const got = read_to_eof(sock);
+    auto const waited = std::chrono::steady_clock::now() - t0;
+    BOOST_TEST(got.empty());
+    BOOST_TEST(waited >= 90ms);
+    BOOST_TEST(waited < 5s);
+}
+
+BOOST_AUTO_TEST_CASE(stop_closes_open_connections)
+{
+    running_server rs;
+    BOOST_REQUIRE(!rs.srv.listen(*milter::listen_address::parse("inet:0@127.0.0.1")));
+    rs.start();
+    asio::io_context client_ctx;
+    tcp::socket sock(client_ctx);
+    sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), rs.port()));
+    asio::write(sock, asio::buffer(optneg() + frame('C', "client\0U"s))); // C: reply-less here
+    std::string head(4, '\0');
+    asio::read(sock, asio::buffer(head));
+    BOOST_TEST(rs.srv.active_connections() == 1u);
+    rs.srv.stop(10ms);
+    auto const rest = read_to_eof(sock);
+    BOOST_TEST(rest.size() == milter::detail::get_u32(head.data())); // the O reply, then EOF
+    for(int i = 0; i < 200 && rs.srv.active_connections() != 0; ++i)
+        std::this_thread::sleep_for(5ms);
+    BOOST_TEST(rs.srv.active_connections() == 0u);
+    BOOST_TEST(rs.closes.load() == 1); // the handler saw its connection end
+}
+
+BOOST_AUTO_TEST_CASE(tcp_sockets_get_nodelay)
+{
+    asio::io_context ctx;
+    tcp::acceptor acc(ctx, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    tcp::socket client(ctx);
+    client.connect(acc.local_endpoint());
+    tcp::socket served = acc.accept();
+    tcp::no_delay before;
+    served.get_option(before);
+    BOOST_TEST(!before.value());
+    milter::tune_socket(served);
+    tcp::no_delay after;
+    served.get_option(after);
+    BOOST_TEST(after.value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
