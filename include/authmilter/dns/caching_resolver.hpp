@@ -78,7 +78,8 @@ struct cache_stats {
 ///
 /// `Upstream` may be a reference type (`caching_resolver<cares_resolver&>`) to share an upstream
 /// owned elsewhere. `Clock` supplies `now()`; tests inject a fake one. The resolver and its
-/// upstream must outlive the queries in flight.
+/// upstream must outlive the queries in flight, and the first asker's executor must keep running
+/// until its upstream query completes (the waiters on other executors depend on it).
 template<class Upstream, class Clock = std::chrono::steady_clock> class caching_resolver {
 public:
     using upstream_type = std::remove_reference_t<Upstream>;
