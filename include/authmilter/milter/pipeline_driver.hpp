@@ -55,9 +55,9 @@ requirements_for_pipeline() noexcept
     stage_set stages{stage::envfrom, stage::eom, stage::abort, stage::close};
     stage_set replies{stage::eom};
     constexpr auto used = Pipeline::stages();
-    constexpr pipeline::stage all[] = {pipeline::stage::connect, pipeline::stage::helo,  pipeline::stage::envfrom,
-                                       pipeline::stage::envrcpt, pipeline::stage::header, pipeline::stage::eoh,
-                                       pipeline::stage::body};
+    constexpr pipeline::stage all[] = {
+        pipeline::stage::connect, pipeline::stage::helo, pipeline::stage::envfrom, pipeline::stage::envrcpt,
+        pipeline::stage::header,  pipeline::stage::eoh,  pipeline::stage::body};
     for(auto s : all) {
         if(!used.contains(s))
             continue;
@@ -90,8 +90,7 @@ struct driver_options {
     @tparam Resolver the resolver handlers query
     @tparam Sinks    called at end of message with the transaction (e.g. sinks::sink_set<authres_sink>)
 */
-template<class Pipeline, class Resolver, class Sinks>
-class pipeline_driver {
+template<class Pipeline, class Resolver, class Sinks> class pipeline_driver {
 public:
     using transaction_type = pipeline::transaction<Pipeline, Resolver, authres::result>;
 
@@ -146,8 +145,7 @@ public:
     bool quit() const noexcept { return state_.closed(); }
 
 private:
-    template<class Event>
-    boost::asio::awaitable<void> run(Event const& ev)
+    template<class Event> boost::asio::awaitable<void> run(Event const& ev)
     {
         if constexpr(Pipeline::stages().contains(Event::kind)) {
             if constexpr(Pipeline::async_stages().contains(Event::kind))
@@ -205,6 +203,8 @@ private:
             conn.client_port = c.port;
             if(opts_.remap_connect)
                 opts_.remap_connect(conn);
+            in_message_ = false;
+            txn_.begin_connection();
             txn_.connection() = std::move(conn);
             helo_seen_ = false;
             closed_ = false;
