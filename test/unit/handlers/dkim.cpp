@@ -288,6 +288,33 @@ BOOST_AUTO_TEST_CASE(rfc8463_chunked_body_byte_by_byte)
     }
 }
 
+BOOST_AUTO_TEST_CASE(milter_style_lf_line_ends)
+{
+    // The milter protocol delivers folded values and body lines with the MTA's LF line ends.
+    dkim_session<chain> s;
+    auto const& k = corpus_case("rfc8463/appendix-a");
+    load_zone(s.zone, k);
+    pl::message_input in;
+    pl::split_message(corpus_message(k), in.headers, in.body);
+    auto const to_lf = [](std::string t) {
+        std::string out;
+        for(char c : t)
+            if(c != '\r')
+                out += c;
+        return out;
+    };
+    for(auto& f : in.headers)
+        f.raw_value = to_lf(f.raw_value);
+    in.body = to_lf(in.body);
+    BOOST_REQUIRE(in.headers[0].raw_value.find('\n') != std::string::npos);
+    in.body_chunk_size = 3;
+    s.run([&]() -> boost::asio::awaitable<void> { co_await pl::run_message(s.chain, s.txn, in); });
+    auto const e = s.entries();
+    BOOST_REQUIRE_EQUAL(e.size(), 2u);
+    BOOST_TEST(e[0] == "dkim=pass (256-bit ed25519 key sha256) " + rfc8463_ed25519);
+    BOOST_TEST(e[1] == "dkim=pass (1024-bit rsa key sha256) " + rfc8463_rsa);
+}
+
 BOOST_AUTO_TEST_CASE(altered_body_fails)
 {
     dkim_session<chain> s;
@@ -608,6 +635,42 @@ BOOST_AUTO_TEST_CASE(keys_are_looked_up_concurrently)
     BOOST_REQUIRE_EQUAL(txn.results().size(), 2u);
     BOOST_TEST(txn.results()[0].value == "pass");
     BOOST_TEST(txn.results()[1].value == "pass");
+}
+
+BOOST_AUTO_TEST_CASE(whole_corpus_through_the_pipeline)
+{
+    // Every conformance message, body in 1000-octet chunks: one entry per signature with an
+    // expected result, or the one none entry.
+    static json::value const doc =
+        json::parse(read_file(std::string(AUTHMILTER_TESTDATA_DIR) + "/dkim/dkim-verify-cases.json"));
+    std::size_t signatures = 0;
+    for(auto const& item : doc.at("cases").as_array()) {
+        std::string const id(item.at("id").as_string());
+        BOOST_TEST_CONTEXT(id)
+        {
+            dkim_session<chain> s;
+            s.send_case(id, 1000);
+            auto const& sigs = item.at("signatures").as_array();
+            auto const e = s.entries();
+            if(sigs.empty()) {
+                BOOST_TEST(e == std::vector<std::string>{"dkim=none (no signatures found)"});
+                continue;
+            }
+            BOOST_REQUIRE_EQUAL(s.state().signatures.size(), sigs.size());
+            BOOST_REQUIRE_EQUAL(e.size(), sigs.size());
+            for(std::size_t i = 0; i < sigs.size(); ++i) {
+                auto const word = std::string(dkim::to_string(s.state().signatures[i].res));
+                bool ok = false;
+                for(auto const& w : sigs[i].at("expected").as_array())
+                    ok = ok || w.as_string() == word;
+                BOOST_TEST(ok, "signature " << i << ": " << e[i]);
+                BOOST_TEST(e[i].starts_with("dkim=" + word + " ("));
+                ++signatures;
+            }
+            BOOST_TEST(dkim::to_string(s.state().best) == item.at("expected").as_string());
+        }
+    }
+    BOOST_TEST(signatures == doc.at("signature_count").to_number<std::size_t>());
 }
 
 BOOST_AUTO_TEST_CASE(configuration)
