@@ -30,10 +30,11 @@ namespace authmilter::handlers {
     one Authentication-Results entry per signature, in the Perl tool's format:
 
     @code
-    dkim=pass (1024-bit rsa key sha256) header.d=example.net header.i=@example.net header.b=DU/QdEi3
-   header.a=rsa-sha256 header.s=sel dkim=fail (body has been altered, 2048-bit rsa key sha256) header.d=...
-   header.i=... header.b=... header.a=... header.s=... dkim=temperror (dns timeout, rsa key sha256)
-   header.d=... ... dkim=none (no signatures found)
+    dkim=pass (1024-bit rsa key sha256) header.d=example.net header.i=@example.net
+        header.b=DU/QdEi3 header.a=rsa-sha256 header.s=sel
+    dkim=fail (body has been altered, 2048-bit rsa key sha256) header.d=... (same properties)
+    dkim=temperror (dns timeout, rsa key sha256) header.d=... (same properties)
+    dkim=none (no signatures found)
     @endcode
 
     Stages: envfrom (reset), header (each field goes to the verifier; the key lookups it asks for
