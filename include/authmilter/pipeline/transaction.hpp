@@ -81,7 +81,18 @@ public:
         for(auto const& [n, v] : macros_)
             if(n == name)
                 return std::string_view(v);
+        if(macro_source_ != nullptr)
+            return macro_source_(macro_context_, name);
         return std::nullopt;
+    }
+
+    /// A lookup consulted after the macros set with set_macro(): the milter front-end points it at
+    /// the macros the MTA sent, so they are not copied for every stage.
+    using macro_lookup = std::optional<std::string_view> (*)(void const* context, std::string_view name);
+    void set_macro_source(void const* context, macro_lookup lookup) noexcept
+    {
+        macro_context_ = context;
+        macro_source_ = lookup;
     }
 
     /// Authentication-Results entries recorded for this message, in the order handlers added them.
@@ -134,6 +145,19 @@ public:
         ++message_count_;
     }
 
+    /// Starts a new connection on this transaction object (the milter `K` command reuses a
+    /// socket for the next SMTP connection): everything is reset except the set_macro() values
+    /// and the macro source.
+    void begin_connection()
+    {
+        begin_message();
+        connection_ = {};
+        connection_results_.clear();
+        connection_states_ = {};
+        trust_ = {};
+        message_count_ = 0;
+    }
+
     /// Messages begun on this connection.
     std::size_t message_count() const noexcept { return message_count_; }
 
@@ -144,6 +168,8 @@ private:
     core::envelope envelope_;
     std::vector<core::header_field> headers_;
     std::vector<std::pair<std::string, std::string>> macros_;
+    void const* macro_context_ = nullptr;
+    macro_lookup macro_source_ = nullptr;
     std::vector<Result> results_;
     std::vector<Result> connection_results_;
     std::vector<header_edit> edits_;
