@@ -23,8 +23,14 @@ check_lines(std::string const& text, authmilter::authres::format_options const& 
         std::size_t const len = (end == std::string::npos ? text.size() : end) - start;
         if(len + (first ? o.first_line_offset : 0) > o.max_line_length)
             std::abort(); // a line over the cap
-        if(!first && len == 0)
-            std::abort(); // a blank line would end the header block
+        if(!first) {
+            // A continuation line starts with whitespace and is not whitespace only.
+            std::string_view const line(text.data() + start, len);
+            if(line.empty() || (line[0] != ' ' && line[0] != '\t'))
+                std::abort();
+            if(line.find_first_not_of(" \t") == std::string_view::npos)
+                std::abort();
+        }
         if(end == std::string::npos)
             break;
         start = end + o.eol.size();

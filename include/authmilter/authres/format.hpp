@@ -26,7 +26,8 @@ enum class fold_style {
 struct format_options {
     fold_style style = fold_style::entry;
 
-    /// Spaces of indentation per level (`header_indent_by`).
+    /// Spaces of indentation per level (`header_indent_by`). Clamped to 1..`max_line_length / 8`: a
+    /// continuation line must start with whitespace, and indentation alone must not fill a line.
     std::size_t indent_by = 4;
 
     /// Try-fold column (`header_fold_at`); the Perl tool's default is 800. Counted like the Perl tool:
@@ -61,6 +62,13 @@ struct formatted {
 };
 
 namespace detail {
+
+inline std::size_t
+indent_by(format_options const& o) noexcept
+{
+    std::size_t const most = o.max_line_length / 8 > 0 ? o.max_line_length / 8 : 1;
+    return o.indent_by < 1 ? 1 : o.indent_by > most ? most : o.indent_by;
+}
 
 class header_writer {
 public:
@@ -190,7 +198,7 @@ private:
     {
         if(indented && !standalone_) {
             f_.space(o_.eol);
-            f_.space(std::string(o_.indent_by * depth, ' '));
+            f_.space(std::string(indent_by(o_) * depth, ' '));
         } else {
             f_.space(" ");
         }
@@ -242,7 +250,7 @@ fold_settings(format_options const& o)
 {
     foldable::settings s;
     s.eol = o.eol;
-    s.indent = std::string(o.indent_by, ' ');
+    s.indent = std::string(indent_by(o), ' ');
     s.sub_indent = "  ";
     s.try_fold_at = o.fold_at.value_or(800);
     s.max_line = o.max_line_length < 8 ? 8 : o.max_line_length;

@@ -47,6 +47,22 @@ lines_within(std::string const& text, std::size_t cap, std::size_t first_offset,
     }
 }
 
+// Every continuation line starts with whitespace and holds something else too.
+bool
+continuations_ok(std::string const& text, std::string const& eol = "\n")
+{
+    std::size_t start = text.find(eol);
+    while(start != std::string::npos) {
+        start += eol.size();
+        auto end = text.find(eol, start);
+        auto line = text.substr(start, (end == std::string::npos ? text.size() : end) - start);
+        if(line.empty() || line[0] != ' ' || line.find_first_not_of(' ') == std::string::npos)
+            return false;
+        start = end;
+    }
+    return true;
+}
+
 std::string
 without_spaces(std::string s)
 {
@@ -82,6 +98,20 @@ BOOST_AUTO_TEST_CASE(indent_by_and_crlf)
     o.eol = "\r\n";
     BOOST_TEST(ar::to_string(small_header(), o) ==
                "example.com;\r\n  spf=pass (c)\r\n    smtp.mailfrom=a@b.example (pc)");
+}
+
+BOOST_AUTO_TEST_CASE(indent_is_never_zero)
+{
+    // A continuation line must start with whitespace, or it would start a new header field.
+    ar::format_options o;
+    o.indent_by = 0;
+    BOOST_TEST(ar::to_string(small_header(), o) ==
+               "example.com;\n spf=pass (c) smtp.mailfrom=a@b.example (pc)");
+    o.indent_by = 100000;
+    o.style = ar::fold_style::full;
+    auto out = ar::format(small_header(), o);
+    BOOST_TEST(lines_within(out.text, 998, 24));
+    BOOST_TEST(ar::parse(out.text).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(no_result_is_none)
@@ -219,6 +249,21 @@ BOOST_AUTO_TEST_CASE(fold_at)
                "test.example.com;\n    foo=bar string1=string\n      string2=string string3=string");
 }
 
+BOOST_AUTO_TEST_CASE(tiny_fold_at_terminates_and_reads_back)
+{
+    auto h = small_header();
+    h.add({"dkim", "pass"}).add_property("header", "d", "example.com");
+    for(std::size_t at : {0u, 1u, 5u}) {
+        ar::format_options o;
+        o.fold_at = at;
+        auto out = ar::format(h, o);
+        BOOST_TEST(!out.hard_wrapped);
+        auto back = ar::parse(out.text);
+        BOOST_TEST_REQUIRE(back.has_value());
+        BOOST_TEST((*back == h));
+    }
+}
+
 BOOST_AUTO_TEST_CASE(soft_folding_long_entry_is_lossless)
 {
     ar::header h("example.com");
@@ -246,6 +291,7 @@ BOOST_AUTO_TEST_CASE(huge_value_never_exceeds_998)
             auto out = ar::format(h, o);
             BOOST_TEST(out.hard_wrapped);
             BOOST_TEST(lines_within(out.text, 998, 24, eol));
+            BOOST_TEST(continuations_ok(out.text, eol));
             auto back = ar::parse(out.text);
             BOOST_TEST_REQUIRE(back.has_value());
             BOOST_TEST_REQUIRE(back->results.size() == 1u);
@@ -268,6 +314,15 @@ BOOST_AUTO_TEST_CASE(huge_comment_and_authserv_id)
     BOOST_TEST_REQUIRE(back.has_value());
     BOOST_TEST(without_spaces(back->authserv_id) == h.authserv_id);
     BOOST_TEST(without_spaces(back->results.at(0).comments.at(0)) == without_spaces(words));
+    BOOST_TEST(continuations_ok(out.text));
+
+    // A comment of nothing but spaces still gives no whitespace-only line.
+    ar::header blank("example.com");
+    blank.add({"spf", "pass"}).add_comment(std::string(5000, ' ') + "x");
+    auto b = ar::format(blank);
+    BOOST_TEST(lines_within(b.text, 998, 24));
+    BOOST_TEST(continuations_ok(b.text));
+    BOOST_TEST(ar::parse(b.text).has_value());
 
     // A smaller cap and a field name counted on the first line.
     ar::format_options o;

@@ -265,7 +265,12 @@ private:
             if(t.k == kind::string && t.quotable && (text.empty() || text.front() != '"'))
                 text = quote(t.raw);
             std::size_t i = 0;
+            bool fresh = false; // on a continuation line this loop started: keep it from being only spaces
             while(i < text.size()) {
+                if(fresh)
+                    while(i + 1 < text.size() && text[i] == ' ' && text[i + 1] == ' ')
+                        ++i;
+                fresh = false;
                 std::size_t room = s.max_line > col ? s.max_line - col : 0;
                 std::size_t rest = text.size() - i;
                 if(rest <= room) {
@@ -278,12 +283,23 @@ private:
                     continue;
                 if(take == 0)
                     take = 1; // cannot happen with a sane indent; guarantees progress regardless
+                // Prefer to cut before a space of the text itself: the continuation line then starts
+                // with it, and the unfolded text only gains the EOL's width between two words.
+                std::size_t q = i + take;
+                while(q > i + take / 2 && !(text[q - 1] != '\\' && q < text.size() && text[q] == ' '))
+                    --q;
+                bool const at_space = q > i + take / 2;
+                if(at_space)
+                    take = q - i;
                 append(std::string_view(text).substr(i, take));
                 i += take;
                 // Inside a quoted-string or a comment, folding whitespace is allowed anywhere.
                 put_eol();
-                out += ' ';
-                col = 1;
+                if(!at_space) {
+                    out += ' ';
+                    col = 1;
+                }
+                fresh = true;
             }
         }
     };
