@@ -282,7 +282,9 @@ struct decoder_options {
 /// long as the caller's bytes are not modified; copy what must outlive that.
 class decoder {
 public:
-    explicit decoder(decoder_options opts = {}) noexcept
+    decoder() noexcept = default;
+
+    explicit decoder(decoder_options opts) noexcept
         : opts_(opts)
     {}
 

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -31,6 +33,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <exception>
 #include <functional>
@@ -62,6 +65,9 @@ struct server_options {
     /// Read buffer per connection. One read per wake-up takes everything the MTA has sent (a
     /// whole burst of reply-less headers, or a full 65535-byte body chunk with its head).
     std::size_t read_buffer_size = 65536 + 64;
+    /// While an asynchronous driver is still working on commands, send a progress frame this
+    /// often so that the MTA's command timeout does not fire (protocol 6 only). 0 = never.
+    std::chrono::milliseconds progress_interval{std::chrono::seconds(10)};
 };
 
 /// Sets the options every MTA connection needs: TCP_NODELAY (the MTA writes a macro packet
@@ -82,8 +88,43 @@ tune_socket(Socket& sock) noexcept
     }
 }
 
-/// A milter server. `MakeHandler` is called once per MTA connection and returns the handler
-/// (by value) that the connection's `session` drives.
+/// A connection driver: what an asynchronous front-end (such as the pipeline driver) offers
+/// instead of a plain handler. `on_bytes` consumes MTA bytes and appends replies, `finish` runs
+/// when the connection ends, `state()` exposes the protocol state (for timeouts).
+template<class D>
+concept connection_driver = requires(D& d, std::string_view bytes, std::string& out)
+{
+    {
+        d.on_bytes(bytes, out)
+        } -> std::same_as<boost::asio::awaitable<boost::system::error_code>>;
+    {
+        d.finish()
+        } -> std::same_as<boost::asio::awaitable<void>>;
+    {
+        d.state()
+        } -> std::convertible_to<session_state const&>;
+};
+
+/// `session<Handler>` with the driver interface the server loop uses.
+template<class Handler> class sync_driver {
+public:
+    sync_driver(Handler& h, session_options opts)
+        : session_(h, opts)
+    {}
+    boost::system::error_code feed(std::string_view bytes, std::string& out)
+    {
+        return session_.feed(bytes, out);
+    }
+    boost::system::error_code finish() { return session_.finish(); }
+    session_state const& state() const noexcept { return session_.state(); }
+
+private:
+    session<Handler> session_;
+};
+
+/// A milter server. `MakeHandler` is called once per MTA connection and returns, by value,
+/// either a handler (driven synchronously by a `session`) or a `connection_driver` (awaited,
+/// with `p` progress frames sent every `progress_interval` while it works).
 ///
 /// Run the executor's `io_context` on as many threads as wanted: each connection lives on its
 /// own strand, so a handler is never entered by two threads at once.
@@ -240,11 +281,6 @@ private:
 
     template<class Socket> boost::asio::awaitable<void> serve(Socket sock)
     {
-        using namespace boost::asio::experimental::awaitable_operators;
-        using boost::asio::as_tuple;
-        using boost::asio::use_awaitable;
-        using clock = std::chrono::steady_clock;
-
         auto st = state_;
         ++st->active;
         typename std::list<std::function<void()>>::iterator self;
@@ -259,49 +295,17 @@ private:
         }
         try {
             tune_socket(sock);
-            auto handler = make_();
-            session<handler_type> s(handler, opts_.session);
-            std::vector<char> buf(opts_.read_buffer_size);
-            std::string out;
-            boost::asio::steady_timer timer(sock.get_executor());
-            auto message_deadline = clock::time_point::max();
-            bool seen_connect = false;
-            while(true) {
-                auto timeout = seen_connect ? opts_.command_timeout : opts_.connect_timeout;
-                if(s.state().in_message()) {
-                    auto const left = std::chrono::duration_cast<std::chrono::milliseconds>(message_deadline -
-                                                                                            clock::now());
-                    timeout = std::max(std::chrono::milliseconds(0), std::min(timeout, left));
-                }
-                timer.expires_after(timeout);
-                auto r = co_await (sock.async_read_some(boost::asio::buffer(buf), as_tuple(use_awaitable)) ||
-                                   timer.async_wait(as_tuple(use_awaitable)));
-                if(r.index() == 1)
-                    break; // timed out
-                auto const [ec, n] = std::get<0>(r);
-                if(ec)
-                    break;
-                tune_socket(sock);
-                bool const was_in_message = s.state().in_message();
-                auto const fec = s.feed(std::string_view(buf.data(), n), out);
-                if(!out.empty()) {
-                    timer.expires_after(opts_.command_timeout);
-                    auto w = co_await (
-                        boost::asio::async_write(sock, boost::asio::buffer(out), as_tuple(use_awaitable)) ||
-                        timer.async_wait(as_tuple(use_awaitable)));
-                    if(w.index() == 1 || std::get<0>(std::get<0>(w)))
-                        break;
-                    out.clear();
-                }
-                if(fec || s.state().closed())
-                    break;
-                seen_connect = seen_connect || s.state().connected();
-                if(!was_in_message && s.state().in_message())
-                    message_deadline = clock::now() + opts_.content_timeout;
+            if constexpr(connection_driver<handler_type>) {
+                auto driver = make_();
+                co_await run_connection(sock, driver);
+            } else {
+                auto handler = make_();
+                sync_driver<handler_type> driver(handler, opts_.session);
+                co_await run_connection(sock, driver);
             }
-            (void)s.finish();
         } catch(...) {
-            // A handler threw: this connection is lost, the server goes on.
+            // A handler threw: this connection is lost (the MTA applies its default action),
+            // the server goes on.
         }
         {
             std::lock_guard lock(st->mutex);
@@ -311,6 +315,93 @@ private:
         sock.shutdown(Socket::shutdown_both, ignored);
         sock.close(ignored);
         --st->active;
+    }
+
+    // Sends `p` every `progress_interval` until cancelled. Writes are shielded from
+    // cancellation so that a frame is never cut in half; any exception ends the loop quietly.
+    template<class Socket> boost::asio::awaitable<void> progress_loop(Socket& sock)
+    {
+        try {
+            boost::asio::steady_timer tick(sock.get_executor());
+            std::string frame;
+            write_progress(frame);
+            while(true) {
+                tick.expires_after(opts_.progress_interval);
+                auto [ec] = co_await tick.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+                if(ec)
+                    co_return;
+                co_await boost::asio::async_write(
+                    sock, boost::asio::buffer(frame),
+                    boost::asio::bind_cancellation_slot(boost::asio::cancellation_slot(),
+                                                        boost::asio::as_tuple(boost::asio::use_awaitable)));
+            }
+        } catch(...) {
+        }
+    }
+
+    template<class Socket, class Driver>
+    boost::asio::awaitable<void> run_connection(Socket& sock, Driver& driver)
+    {
+        using namespace boost::asio::experimental::awaitable_operators;
+        using boost::asio::as_tuple;
+        using boost::asio::use_awaitable;
+        using clock = std::chrono::steady_clock;
+
+        std::vector<char> buf(opts_.read_buffer_size);
+        std::string out;
+        boost::asio::steady_timer timer(sock.get_executor());
+        auto message_deadline = clock::time_point::max();
+        std::size_t messages = 0;
+        while(true) {
+            auto const& state = static_cast<session_state const&>(driver.state());
+            auto timeout = state.connected() ? opts_.command_timeout : opts_.connect_timeout;
+            if(state.in_message()) {
+                auto const left =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(message_deadline - clock::now());
+                timeout = std::max(std::chrono::milliseconds(0), std::min(timeout, left));
+            }
+            timer.expires_after(timeout);
+            auto r = co_await (sock.async_read_some(boost::asio::buffer(buf), as_tuple(use_awaitable)) ||
+                               timer.async_wait(as_tuple(use_awaitable)));
+            if(r.index() == 1)
+                break; // timed out
+            auto const [ec, n] = std::get<0>(r);
+            if(ec)
+                break;
+            tune_socket(sock);
+            bool const was_in_message = state.in_message();
+            boost::system::error_code fec;
+            std::string_view const bytes(buf.data(), n);
+            if constexpr(connection_driver<Driver>) {
+                // An asynchronous pipeline may take a while (DNS): keep the MTA from timing out.
+                if(opts_.progress_interval.count() > 0 && state.negotiation().version >= 6) {
+                    auto both = co_await (driver.on_bytes(bytes, out) || progress_loop(sock));
+                    fec = std::get<0>(both);
+                } else {
+                    fec = co_await driver.on_bytes(bytes, out);
+                }
+            } else {
+                fec = driver.feed(bytes, out);
+            }
+            if(!out.empty()) {
+                timer.expires_after(opts_.command_timeout);
+                auto w = co_await (
+                    boost::asio::async_write(sock, boost::asio::buffer(out), as_tuple(use_awaitable)) ||
+                    timer.async_wait(as_tuple(use_awaitable)));
+                if(w.index() == 1 || std::get<0>(std::get<0>(w)))
+                    break;
+                out.clear();
+            }
+            if(fec || state.closed())
+                break;
+            if(state.in_message() && (!was_in_message || state.stats().messages != messages))
+                message_deadline = clock::now() + opts_.content_timeout;
+            messages = state.stats().messages;
+        }
+        if constexpr(connection_driver<Driver>)
+            co_await driver.finish();
+        else
+            (void)driver.finish();
     }
 
     boost::asio::any_io_executor ex_;

@@ -7,6 +7,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -110,9 +111,77 @@ codes(std::string_view out)
     return s;
 }
 
+// An asynchronous connection driver (the shape of the pipeline driver) whose end of message
+// takes 300 ms, as a DNS-bound pipeline might.
+struct slow_driver {
+    milter::decoder dec;
+    milter::session_state st{[] {
+        milter::requirements r;
+        r.stages = {milter::stage::eom};
+        r.replies = {milter::stage::eom};
+        r.macros = {};
+        return r;
+    }()};
+
+    asio::awaitable<boost::system::error_code> on_bytes(std::string_view bytes, std::string& out)
+    {
+        boost::system::error_code ec;
+        while(true) {
+            auto ev = dec.next(bytes, ec);
+            if(ec || !ev)
+                co_return ec;
+            auto const step = st.on_event(*ev, out, ec);
+            if(ec)
+                co_return ec;
+            if(step.deliver == milter::stage::eom) {
+                asio::steady_timer t(co_await asio::this_coro::executor, 300ms);
+                co_await t.async_wait(asio::use_awaitable);
+                st.reply_eom({}, out);
+            } else if(step.deliver && step.reply) {
+                st.reply(*step.deliver, {}, out);
+            }
+        }
+    }
+    asio::awaitable<void> finish() { co_return; }
+    milter::session_state const& state() const noexcept { return st; }
+};
+
+static_assert(milter::connection_driver<slow_driver>);
+static_assert(!milter::connection_driver<counting_handler>);
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(milter_server)
+
+BOOST_AUTO_TEST_CASE(slow_async_driver_sends_progress)
+{
+    asio::io_context ioc;
+    milter::server_options opts;
+    opts.progress_interval = 50ms;
+    auto make = [] { return slow_driver{}; };
+    milter::server<decltype(make)> srv(ioc.get_executor(), make, opts);
+    BOOST_REQUIRE(!srv.listen(*milter::listen_address::parse("inet:0@127.0.0.1")));
+    std::thread th([&] { ioc.run(); });
+    {
+        asio::io_context client_ctx;
+        tcp::socket sock(client_ctx);
+        sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), srv.tcp_endpoints().at(0).port()));
+        asio::write(sock, asio::buffer(optneg()));
+        std::string o(4, '\0');
+        asio::read(sock, asio::buffer(o));
+        o.resize(4 + milter::detail::get_u32(o.data()));
+        asio::read(sock, asio::buffer(o.data() + 4, o.size() - 4));
+        asio::write(sock, asio::buffer(frame('M', "<a@b>\0"s) + frame('E', "") + frame('Q', "")));
+        auto const got = read_to_eof(sock);
+        auto const c = codes(got);
+        // Several progress frames while the EOM is pending, then the verdict.
+        BOOST_TEST(c.size() >= 3u, c);
+        BOOST_TEST(c.back() == 'c');
+        BOOST_TEST(c.substr(0, c.size() - 1) == std::string(c.size() - 1, 'p'));
+    }
+    srv.stop();
+    th.join();
+}
 
 BOOST_AUTO_TEST_CASE(listen_address_syntax)
 {
