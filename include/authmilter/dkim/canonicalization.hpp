@@ -4,6 +4,10 @@
 
 #include <authmilter/dkim/signature.hpp>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -113,6 +117,64 @@ find_relaxed_rewrite(char const* p, char const* end) noexcept
     return end;
 }
 
+/// The first position in [p, end) where canonicalisation may output something other than the
+/// input: a bare LF (not preceded by CR; an LF at `begin` counts, its CR may be in the previous
+/// chunk; not when `bare_lf` is false), and for relaxed also a TAB or an SP followed by SP, TAB,
+/// CR, LF or the end. Lines before it are copied unchanged. 16 bytes at a time with SSE2, else
+/// one byte at a time.
+inline char const*
+find_attention(char const* p, char const* end, char const* begin, bool relaxed, bool bare_lf = true) noexcept
+{
+    auto const at = [&](char const* q) {
+        char const c = *q;
+        if(c == '\n')
+            return bare_lf && (q == begin || q[-1] != '\r');
+        if(!relaxed)
+            return false;
+        if(c == '\t')
+            return true;
+        if(c != ' ')
+            return false;
+        if(q + 1 == end)
+            return true;
+        char const n = q[1];
+        return n == ' ' || n == '\t' || n == '\r' || n == '\n';
+    };
+    char const* q = p;
+    if(q < end && q == begin) {
+        if(at(q))
+            return q;
+        ++q;
+    }
+#if defined(__SSE2__)
+    // q > begin here, so q[-1] is readable; q[16] must be too.
+    auto const lf = _mm_set1_epi8('\n');
+    auto const cr = _mm_set1_epi8('\r');
+    auto const sp = _mm_set1_epi8(' ');
+    auto const tab = _mm_set1_epi8('\t');
+    while(end - q >= 17) {
+        auto const v = _mm_loadu_si128(reinterpret_cast<__m128i const*>(q));
+        auto const vp = _mm_loadu_si128(reinterpret_cast<__m128i const*>(q - 1));
+        auto m =
+            bare_lf ? _mm_andnot_si128(_mm_cmpeq_epi8(vp, cr), _mm_cmpeq_epi8(v, lf)) : _mm_setzero_si128();
+        if(relaxed) {
+            auto const vn = _mm_loadu_si128(reinterpret_cast<__m128i const*>(q + 1));
+            auto const next_ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(vn, sp), _mm_cmpeq_epi8(vn, tab)),
+                                              _mm_or_si128(_mm_cmpeq_epi8(vn, cr), _mm_cmpeq_epi8(vn, lf)));
+            m = _mm_or_si128(
+                m, _mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_and_si128(_mm_cmpeq_epi8(v, sp), next_ws)));
+        }
+        if(auto const bits = static_cast<unsigned>(_mm_movemask_epi8(m)); bits != 0)
+            return q + std::countr_zero(bits);
+        q += 16;
+    }
+#endif
+    for(; q < end; ++q)
+        if(at(q))
+            return q;
+    return end;
+}
+
 } // namespace detail
 
 /// Streaming body canonicaliser (RFC 6376 3.4.3 simple, 3.4.4 relaxed).
@@ -141,9 +203,37 @@ public:
     /// Processes one chunk of the body.
     void update(std::string_view chunk)
     {
-        char const* p = chunk.data();
+        char const* const begin = chunk.data();
+        char const* p = begin;
         char const* const end = p + chunk.size();
         while(p < end) {
+            if(!pending_cr_ && !pending_wsp_) {
+                // Fast path: complete lines before the first byte that needs rewriting are
+                // output as they are, as one span.
+                char const* const a = detail::find_attention(p, end, begin, relaxed_);
+                char const* l = a;
+                while(l > p && l[-1] != '\n')
+                    --l;
+                if(l > p) {
+                    clean_lines(p, l);
+                    p = l;
+                    if(p == end)
+                        break;
+                } else if(a < end && *a == '\n') {
+                    // LF line ends (mail stored with LF): lines that need nothing but CRLF for
+                    // their LF are output line by line, still without looking at each byte.
+                    char const* const b = detail::find_attention(p, end, begin, relaxed_, false);
+                    l = b;
+                    while(l > p && l[-1] != '\n')
+                        --l;
+                    if(l > p) {
+                        lf_lines(p, l);
+                        p = l;
+                        continue;
+                    }
+                }
+            }
+            // Slow path: the one line holding that byte (or the partial line at the end).
             auto const* nl =
                 static_cast<char const*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
             if(nl == nullptr) {
@@ -179,6 +269,46 @@ public:
 
 private:
     static constexpr std::size_t buffer_size = 4096;
+
+    // [p, l): whole lines that end in CRLF and need no rewriting (see find_attention). Line
+    // ends after the last content are held back, as segment() would: they may be trailing.
+    void clean_lines(char const* p, char const* l)
+    {
+        char const* q = l;
+        while(q - p >= 2 && q[-1] == '\n' && q[-2] == '\r')
+            q -= 2;
+        auto const k = static_cast<std::uint64_t>(l - q) / 2;
+        if(q > p) {
+            flush_pending();
+            emit(p, q);
+            pending_crlf_ = k;
+            crlf_src_ = k != 0 ? q : nullptr;
+            crlf_count_at_src_ = 1;
+        } else {
+            pending_crlf_ += k;
+            crlf_src_ = nullptr;
+        }
+    }
+
+    // [p, l): whole lines ending in LF or CRLF, nothing to rewrite in them but bare LFs.
+    void lf_lines(char const* p, char const* l)
+    {
+        while(p < l) {
+            auto const* nl = static_cast<char const*>(std::memchr(p, '\n', static_cast<std::size_t>(l - p)));
+            char const* e = nl;
+            bool const crlf = e > p && e[-1] == '\r';
+            if(crlf)
+                --e;
+            if(e > p) {
+                flush_pending();
+                emit(p, e);
+            }
+            ++pending_crlf_;
+            crlf_src_ = crlf ? e : nullptr;
+            crlf_count_at_src_ = pending_crlf_;
+            p = nl + 1;
+        }
+    }
 
     // One line's bytes [p, end) without its LF; `eol` when an LF followed.
     void segment(char const* p, char const* end, bool eol)
