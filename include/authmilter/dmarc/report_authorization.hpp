@@ -3,6 +3,7 @@
 #define AUTHMILTER_DMARC_REPORT_AUTHORIZATION_HPP
 
 #include <authmilter/dmarc/detail/text.hpp>
+#include <authmilter/dmarc/punycode.hpp>
 #include <authmilter/dmarc/record.hpp>
 #include <authmilter/dmarc/report_uri.hpp>
 #include <authmilter/dns/answer.hpp>
@@ -50,11 +51,14 @@ struct report_authorization {
     bool authorized() const noexcept { return status == outcome::authorized; }
 };
 
-/// The verification name of RFC 7489 7.1 steps 1-3 (RFC 9990 keeps the same check).
+/// The verification name of RFC 7489 7.1 steps 1-3 (RFC 9990 keeps the same check): the
+/// policy domain as A-labels (step 3), `_report._dmarc`, the destination host.
 inline std::string
 report_authorization_name(std::string_view policy_domain, report_uri const& uri)
 {
-    return detail::normalize_domain(policy_domain) + "._report._dmarc." + uri.host;
+    auto const d = detail::normalize_domain(policy_domain);
+    auto const ascii = punycode::to_ascii(d);
+    return (ascii ? *ascii : d) + "._report._dmarc." + uri.host;
 }
 
 /// Performs the RFC 7489 7.1 check: looks up `<policy-domain>._report._dmarc.<host>` and

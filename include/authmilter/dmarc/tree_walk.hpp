@@ -35,8 +35,12 @@ template<dns::Resolver R>
 boost::asio::awaitable<record_lookup>
 lookup_record(R& resolver, std::string_view name, parse_options const& opt = {})
 {
-    auto const ans = co_await resolver.query(name, dns::rr_type::txt);
     record_lookup out;
+    // A name over 253 octets cannot exist; asking would only earn a resolver error that reads
+    // as a temporary failure.
+    if(name.size() > 253 || name.empty())
+        co_return out;
+    auto const ans = co_await resolver.query(name, dns::rr_type::txt);
     if(dns::is_temporary(ans.status)) {
         out.status = record_lookup::outcome::temporary;
         co_return out;

@@ -77,7 +77,11 @@ BOOST_AUTO_TEST_CASE(escaped_semicolons_and_case)
     BOOST_REQUIRE(r);
     BOOST_TEST((r->p == policy::reject));
     BOOST_TEST((r->adkim == alignment_mode::strict));
-    BOOST_TEST(!parse_record("v=DMARC1\\; p=reject", {.unescape_semicolons = false})->p);
+    // without the leniency `v=DMARC1\` is not the version tag: the record is not DMARC
+    BOOST_TEST(!parse_record("v=DMARC1\\; p=reject", {.unescape_semicolons = false}));
+    auto const plain = parse_record("v=DMARC1; p=re\\;ject", {.unescape_semicolons = false});
+    BOOST_REQUIRE(plain);
+    BOOST_TEST(plain->has_error("p"));
 }
 
 BOOST_AUTO_TEST_CASE(control_and_non_ascii_values_are_errors)

@@ -49,3 +49,15 @@ BOOST_AUTO_TEST_CASE(external_destination)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(dmarc_report_authorization_names)
+
+BOOST_AUTO_TEST_CASE(idn_policy_domain_is_an_a_label)
+{
+    auto const uri = *parse_report_uri("mailto:r@reports.example");
+    BOOST_TEST(report_authorization_name("B\xc3\xbc"
+                                         "cher.example",
+                                         uri) == "xn--bcher-kva.example._report._dmarc.reports.example");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -98,3 +98,16 @@ BOOST_AUTO_TEST_CASE(temporary_failure_stops_the_walk)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(dmarc_tree_walk_limits)
+
+BOOST_AUTO_TEST_CASE(overlong_names_are_not_queried)
+{
+    authmilter::dns::zone_resolver z;
+    std::string const name = "_dmarc." + std::string(250, 'a');
+    auto const l = dmarc_test::run(authmilter::dmarc::lookup_record(z, name));
+    BOOST_TEST((l.status == authmilter::dmarc::record_lookup::outcome::none));
+    BOOST_TEST(z.query_count() == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
