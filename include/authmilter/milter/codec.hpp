@@ -314,7 +314,7 @@ public:
             }
             head_len_ = 5;
             input.remove_prefix(5);
-            payload_.reserve(need_);
+            payload_.reserve(std::min<std::size_t>(need_, reserve_limit));
         }
         while(head_len_ < 5) {
             if(input.empty())
@@ -326,7 +326,7 @@ public:
             if(head_len_ == 5) {
                 if(!check_head(head_.data(), ec))
                     return std::nullopt;
-                payload_.reserve(need_);
+                payload_.reserve(std::min<std::size_t>(need_, reserve_limit));
             }
         }
         auto const take = std::min(need_ - payload_.size(), input.size());
@@ -572,6 +572,10 @@ private:
             failed_ = true;
         return ev;
     }
+
+    // Memory grows with the bytes actually received, not with the length a peer announces: a
+    // thousand connections each announcing a 1 MiB frame and sending nothing cost little.
+    static constexpr std::size_t reserve_limit = 65536;
 
     decoder_options opts_;
     std::array<char, 5> head_{};

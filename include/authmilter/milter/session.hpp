@@ -121,12 +121,12 @@ struct step {
 /// The protocol state of one MTA connection, independent of any handler type.
 ///
 /// Command order follows libmilter's state table, read so that real MTAs pass and nonsense
-/// does not: `O` first and once; `C` once per connection (again after `K`); HELO outside a
-/// message; within a message MAIL < RCPT < DATA < header < EOH < body < EOM, moving forward
-/// only (RCPT, header and body may repeat, stages may be skipped); ABORT anywhere (ignored
-/// outside a message, as Postfix sends it after EOM); a MAIL while a message is open ends it
-/// with an implicit abort (libmilter does the same). Anything else is `out_of_order`, after
-/// which the session refuses every event: close the connection.
+/// does not: `O` first and once; `C` once per connection (again after `K`); HELO at any time
+/// (inside a message it is an implicit abort: EHLO resets a transaction); within a message MAIL < RCPT < DATA
+/// < header < EOH < body < EOM, moving forward only (RCPT, header and body may repeat, stages may be
+/// skipped); ABORT anywhere (ignored outside a message, as Postfix sends it after EOM); a MAIL while a
+/// message is open ends it with an implicit abort (libmilter does the same). Anything else is `out_of_order`,
+/// after which the session refuses every event: close the connection.
 class session_state {
 public:
     explicit session_state(requirements req = {}) noexcept
@@ -304,9 +304,16 @@ private:
 
     void handle(events::helo const&, step& st, std::string&, boost::system::error_code& ec)
     {
-        if(phase_ != p_none || !open_connection()) {
+        if(!open_connection()) {
             ec = error::out_of_order;
             return;
+        }
+        // EHLO inside a transaction resets it (RFC 5321 4.1.4); libmilter treats it as an
+        // implicit abort, and so do we.
+        if(phase_ != p_none) {
+            st.abort_first = true;
+            ++stats_.implicit_aborts;
+            phase_ = p_none;
         }
         macros_.clear_after(command::helo);
         deliver(st, stage::helo);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -229,6 +230,53 @@ BOOST_AUTO_TEST_CASE(serves_messages_over_loopback_tcp)
     BOOST_TEST(got.find("Authentication-Results\0 mx.test; none\0"s) != std::string::npos);
     BOOST_TEST(rs.messages.load() == 2);
     BOOST_TEST(rs.closes.load() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(many_connections_on_a_thread_pool)
+{
+    asio::io_context ioc;
+    std::atomic<int> messages{0}, closes{0};
+    milter::server<maker> srv(ioc.get_executor(), maker{&messages, &closes});
+    BOOST_REQUIRE(!srv.listen(*milter::listen_address::parse("inet:0@127.0.0.1")));
+    auto const port = srv.tcp_endpoints().at(0).port();
+    std::vector<std::thread> pool;
+    auto work = asio::make_work_guard(ioc);
+    for(int i = 0; i < 3; ++i)
+        pool.emplace_back([&] { ioc.run(); });
+    constexpr int clients = 16, per_client = 10;
+    std::atomic<int> good{0};
+    std::vector<std::thread> mtas;
+    for(int c = 0; c < clients; ++c)
+        mtas.emplace_back([&] {
+            asio::io_context ctx;
+            tcp::socket sock(ctx);
+            sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+            std::string script = optneg() + one_message();
+            for(int m = 1; m < per_client; ++m)
+                script += frame('M', "<x@example.com>\0"s) + frame('L', "From\0 x\0"s) + frame('N', "") +
+                          frame('E', "");
+            script += frame('Q', "");
+            asio::write(sock, asio::buffer(script));
+            std::string got;
+            boost::system::error_code ec;
+            asio::read(sock, asio::dynamic_buffer(got), ec);
+            std::string expected = "O";
+            for(int m = 0; m < per_client; ++m)
+                expected += "ic";
+            if(codes(got) == expected)
+                ++good;
+        });
+    for(auto& t : mtas)
+        t.join();
+    BOOST_TEST(good.load() == clients);
+    BOOST_TEST(messages.load() == clients * per_client);
+    for(int i = 0; i < 200 && closes.load() != clients; ++i)
+        std::this_thread::sleep_for(5ms);
+    BOOST_TEST(closes.load() == clients);
+    srv.stop();
+    work.reset();
+    for(auto& t : pool)
+        t.join();
 }
 
 BOOST_AUTO_TEST_CASE(serves_a_unix_socket_with_its_mode)
