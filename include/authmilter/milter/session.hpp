@@ -171,10 +171,11 @@ public:
     /// received, before any insertion shifts them), then `prepend` edits in reverse, each at
     /// index 1, so that the message reads top-down in the order given (the Perl milter's
     /// Authentication-Results placement), then `insert`, then `append` in order, then the
-    /// quarantine, then the verdict. With SMFIP_HDR_LEADSPC the MTA adds no space after the
-    /// colon, so one is put in front of every non-empty value that does not start with
-    /// whitespace. Edits the MTA did not allow, or that cannot be encoded, are dropped and
-    /// counted.
+    /// quarantine, then the verdict. Values may be given with or without the space after the
+    /// colon; the message gets exactly one either way: with SMFIP_HDR_LEADSPC the MTA adds none,
+    /// so one is put in front of a value that does not start with whitespace; without it the MTA
+    /// adds one, so a leading space of the value is dropped. Edits the MTA did not allow, or that
+    /// cannot be encoded, are dropped and counted.
     void reply_eom(eom_result const& r, std::string& out)
     {
         ++stats_.messages;
@@ -186,10 +187,13 @@ public:
             }
             value_.clear();
             if(e.what != header_edit::kind::remove) {
-                if(negotiation_.leading_space() && !e.value.empty() && e.value.front() != ' ' &&
-                   e.value.front() != '\t')
+                std::string_view v = e.value;
+                bool const spaced = !v.empty() && (v.front() == ' ' || v.front() == '\t');
+                if(negotiation_.leading_space() && !v.empty() && !spaced)
                     value_.push_back(' ');
-                value_.append(e.value);
+                else if(!negotiation_.leading_space() && spaced && v.front() == ' ')
+                    v.remove_prefix(1); // the MTA adds this space itself
+                value_.append(v);
             }
             boost::system::error_code ec;
             switch(e.what) {

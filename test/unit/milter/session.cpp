@@ -351,6 +351,28 @@ BOOST_AUTO_TEST_CASE(edit_order_on_the_wire)
     BOOST_TEST(r[8].second == "X-Last\0 z\0"s);
 }
 
+BOOST_AUTO_TEST_CASE(edit_values_get_exactly_one_space)
+{
+    for(bool leadspc : {true, false}) {
+        recorder h;
+        h.at_eom.edits = {milter::header_edit::append("A", "x"), milter::header_edit::append("B", " y"),
+                          milter::header_edit::append("C", ""), milter::header_edit::append("D", "\tz")};
+        milter::session<recorder> s(h);
+        std::string out;
+        auto const protocol = leadspc ? pf::v6_mask : pf::v6_mask & ~pf::header_leading_space;
+        BOOST_TEST(!s.feed(optneg(6, act::v6_mask, protocol) + frame('C', "c\0U"s) + frame('M', "<a@b>\0"s) +
+                               frame('E', ""),
+                           out));
+        auto const r = replies(out);
+        BOOST_REQUIRE(r.size() == 8u);
+        // With leading space agreed we send it; without, the MTA adds it and we must not.
+        BOOST_TEST(r[3].second == (leadspc ? "A\0 x\0"s : "A\0x\0"s));
+        BOOST_TEST(r[4].second == (leadspc ? "B\0 y\0"s : "B\0y\0"s));
+        BOOST_TEST(r[5].second == "C\0\0"s);
+        BOOST_TEST(r[6].second == "D\0\tz\0"s);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(edits_the_mta_does_not_allow_are_dropped)
 {
     recorder h;
