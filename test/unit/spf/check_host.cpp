@@ -2,7 +2,13 @@
 #include <authmilter/dns/zone_resolver.hpp>
 #include <authmilter/spf/check_host.hpp>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <map>
 
 #include "run.hpp"
 
@@ -37,6 +43,38 @@ add_ptr(dns::zone_resolver& z, std::string name, std::string target)
 {
     z.add(dns::record{std::move(name), dns::rr_type::ptr, 300, std::move(target)});
 }
+
+/// Answers from a zone after yielding to the executor a number of times chosen per name, so that
+/// concurrent queries complete out of order. Records the peak number of queries in flight.
+class slow_resolver {
+public:
+    explicit slow_resolver(dns::zone_resolver& zone)
+        : zone_(zone)
+    {}
+
+    boost::asio::awaitable<dns::answer> query(std::string_view name, dns::rr_type type)
+    {
+        std::string const n(name);
+        ++in_flight;
+        peak = std::max(peak, in_flight);
+        auto const it = delays.find(n);
+        int const delay = it == delays.end() ? 0 : it->second;
+        auto const ex = co_await boost::asio::this_coro::executor;
+        for(int i = 0; i < delay; ++i)
+            co_await boost::asio::post(ex, boost::asio::use_awaitable);
+        --in_flight;
+        completed.push_back(n);
+        co_return zone_.lookup(n, type);
+    }
+
+    std::map<std::string, int> delays;
+    int in_flight = 0;
+    int peak = 0;
+    std::vector<std::string> completed;
+
+private:
+    dns::zone_resolver& zone_;
+};
 
 } // namespace
 
@@ -197,6 +235,45 @@ BOOST_AUTO_TEST_CASE(mx_host_error_before_match_is_temperror)
     z.add_address("good.example.com", "192.0.2.1");
     auto const r = check(z, "192.0.2.1", "example.com");
     BOOST_TEST(spf::to_string(r.code) == "temperror");
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_mx_lookups_read_in_mx_order)
+{
+    dns::zone_resolver z;
+    z.add_txt("example.com", "v=spf1 mx -all");
+    add_mx(z, "example.com", 1, "slow.example.com");
+    add_mx(z, "example.com", 2, "fast.example.com");
+    add_mx(z, "example.com", 3, "other.example.com");
+    z.add_fault("slow.example.com", dns::rr_type::a, dns::outcome::timeout);
+    z.add_address("fast.example.com", "192.0.2.1");
+    z.add_address("other.example.com", "192.0.2.3");
+    slow_resolver r(z);
+    r.delays["slow.example.com"] = 5;
+    r.delays["other.example.com"] = 2;
+    auto res = run(spf::check_host(r, ip("192.0.2.1"), "example.com", "u@example.com", "h.example", {}));
+    // The lookups overlapped and the fast one finished first...
+    BOOST_TEST(r.peak >= 2);
+    BOOST_TEST_REQUIRE(r.completed.size() == 5u);
+    BOOST_TEST(r.completed[2] == "fast.example.com");
+    BOOST_TEST(r.completed[4] == "slow.example.com");
+    // ...but the answers are read in MX order: the first exchange's time-out comes before the
+    // second's match, as in a sequential evaluation.
+    BOOST_TEST(spf::to_string(res.code) == "temperror");
+    BOOST_TEST(res.dns_queries == 5u);
+
+    // Without the error the match of the second exchange wins, whatever the completion order.
+    dns::zone_resolver z2;
+    z2.add_txt("example.com", "v=spf1 mx -all");
+    add_mx(z2, "example.com", 1, "slow.example.com");
+    add_mx(z2, "example.com", 2, "fast.example.com");
+    z2.add_address("slow.example.com", "198.51.100.1");
+    z2.add_address("fast.example.com", "192.0.2.1");
+    slow_resolver r2(z2);
+    r2.delays["slow.example.com"] = 3;
+    res = run(spf::check_host(r2, ip("192.0.2.1"), "example.com", "u@example.com", "h.example", {}));
+    BOOST_TEST(spf::to_string(res.code) == "pass");
+    BOOST_TEST(res.mechanism == "mx");
+    BOOST_TEST(r2.peak == 2);
 }
 
 BOOST_AUTO_TEST_CASE(ptr_limit)
