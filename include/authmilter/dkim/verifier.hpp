@@ -108,11 +108,14 @@ public:
         hashes_->update(chunk);
     }
 
-    /// Supplies the DNS answer for the query named `name` (case-insensitive). Unknown names are
+    /// Supplies the DNS answer for the query named `name` (case-insensitive, one trailing dot
+    /// ignored). Unknown names are
     /// ignored; a second answer replaces the first.
     void on_key(std::string_view name, dns::answer answer)
     {
-        auto const n = detail::to_lower(name);
+        auto n = detail::to_lower(name);
+        if(!n.empty() && n.back() == '.')
+            n.pop_back();
         for(std::size_t q = 0; q < queries_.size(); ++q)
             if(queries_[q].name == n)
                 answers_[q] = std::move(answer);

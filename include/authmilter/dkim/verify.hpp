@@ -34,7 +34,7 @@ fetch_keys(verifier& v, Resolver& resolver)
 /// returns one result per DKIM-Signature (empty: unsigned).
 template<dns::Resolver Resolver>
 boost::asio::awaitable<std::vector<signature_result>>
-verify_message(Resolver& resolver, std::string_view message, verify_options options = {})
+verify_message(Resolver& resolver, std::string_view message, verify_options options)
 {
     verifier v(std::move(options));
     auto parts = split_message(message);
@@ -43,6 +43,16 @@ verify_message(Resolver& resolver, std::string_view message, verify_options opti
     v.on_body(parts.body);
     co_await fetch_keys(v, resolver);
     co_return v.finish();
+}
+
+/// verify_message() with the default (strict) options.
+// Not a default argument: g++ 12 miscompiles coroutine parameters initialised from default
+// arguments of class type (the frame's copy of the string points into the dead argument).
+template<dns::Resolver Resolver>
+boost::asio::awaitable<std::vector<signature_result>>
+verify_message(Resolver& resolver, std::string_view message)
+{
+    return verify_message(resolver, message, verify_options{});
 }
 
 } // namespace authmilter::dkim
