@@ -48,6 +48,10 @@ struct options {
 /// `sender` is the <sender> (`local@domain`; a missing local-part becomes `postmaster`), `helo`
 /// the HELO/EHLO name for `%{h}`. Never throws for DNS or record contents; every outcome is a
 /// result code with its reason.
+///
+/// Like every Asio awaitable, the returned operation starts when it is awaited and refers to its
+/// arguments until it completes: the resolver, the strings viewed and `opts` must outlive it
+/// (`co_await` it in the same full-expression, or keep the arguments in the awaiting frame).
 template<dns::Resolver Resolver>
 boost::asio::awaitable<result> check_host(Resolver& resolver, core::ip_address client,
                                           std::string_view domain, std::string_view sender,
@@ -330,7 +334,7 @@ evaluator<Resolver>::evaluate(std::string domain, bool want_exp, unsigned depth)
             co_return error(code::permerror, "Invalid redirect target", domain);
         auto sub = co_await evaluate(*t, want_exp, depth + 1);
         if(sub.code == code::none)
-            co_return error(code::permerror, "Redirect target '" + *t + "' has no applicable sender policy",
+            co_return error(code::permerror, "Redirect domain '" + *t + "' has no applicable sender policy",
                             domain);
         co_return sub;
     }
