@@ -50,5 +50,9 @@ LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size)
         if(reg->size() > lower.size() || lower.compare(lower.size() - reg->size(), reg->size(), *reg) != 0)
             __builtin_trap();
     }
+    // the input as a list file, queried with a few names
+    auto const own = dmarc::public_suffix_list::parse(text);
+    for(auto const* name : {"a.b.example.com", "www.ck", "xn--85x722f.xn--55qx5d.cn"})
+        (void)own.organizational_domain(name), (void)own.is_listed(name);
     return 0;
 }
