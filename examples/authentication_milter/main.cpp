@@ -2,6 +2,7 @@
 // Perl tool (see doc/configuration.md), plus --version and --check.
 #include <authmilter/app/check_mode.hpp>
 #include <authmilter/app/command_line.hpp>
+#include <authmilter/app/milter_daemon.hpp>
 #include <authmilter/config/load.hpp>
 #include <authmilter/dns/caching_resolver.hpp>
 #include <authmilter/dns/cares_resolver.hpp>
@@ -110,16 +111,11 @@ main(int argc, char** argv)
         }
         if(cl.check)
             return check(cl);
-        // Configuration is checked before anything else so that a bad file is refused at once.
-        auto loaded = authmilter::config::load_configuration(cl.prefix);
-        for(auto const& w : loaded.warnings)
-            std::cerr << "authentication_milter: warning: " << w << "\n";
-        authmilter_daemon::chain chain;
-        authmilter::app::configure_pipeline(
-            chain, loaded.config, loaded.files.empty() ? "<embedded default>" : loaded.files.front());
-        std::cerr
-            << "authentication_milter: the milter server is not built yet in this version; use --check\n";
-        return authmilter::app::exit_usage;
+        if(!cl.control.empty())
+            if(int const rc = authmilter::app::control_daemon(cl); rc >= 0)
+                return rc;
+        authmilter::app::logger log;
+        return authmilter::app::run_milter_daemon<authmilter_daemon::chain>(cl, log);
     } catch(authmilter::config::config_error const& e) {
         std::cerr << "authentication_milter: configuration refused: " << e.what() << "\n";
         return authmilter::app::exit_config_error;

@@ -1,0 +1,242 @@
+// Copyright (c) 2026 The authmilter authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef AUTHMILTER_APP_MILTER_DAEMON_HPP
+#define AUTHMILTER_APP_MILTER_DAEMON_HPP
+
+#include <authmilter/app/check_mode.hpp>
+#include <authmilter/app/command_line.hpp>
+#include <authmilter/app/configure.hpp>
+#include <authmilter/app/ip_map.hpp>
+#include <authmilter/app/logger.hpp>
+#include <authmilter/app/pidfile.hpp>
+#include <authmilter/app/process.hpp>
+#include <authmilter/config/load.hpp>
+#include <authmilter/dns/caching_resolver.hpp>
+#include <authmilter/dns/cares_resolver.hpp>
+#include <authmilter/milter/pipeline_server.hpp>
+#include <authmilter/sinks/authres_sink.hpp>
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace authmilter::app {
+
+/// The sinks the daemon writes to at end of message.
+using daemon_sinks = sinks::sink_set<sinks::authres_sink>;
+
+/** Builds one configuration generation of the daemon: the chain configured from the file,
+    the sinks, the milter driver settings (dryrun, quarantine, ip_map).
+
+    @throws config::config_error naming the file and JSON path.
+*/
+template<class Chain>
+std::shared_ptr<milter::generation<Chain, daemon_sinks> const>
+make_generation(config::loaded_config const& loaded)
+{
+    auto gen = std::make_shared<milter::generation<Chain, daemon_sinks>>();
+    auto const file = loaded.files.empty() ? std::string("<embedded default>") : loaded.files.front();
+    configure_pipeline(gen->pipeline, loaded.config, file);
+    gen->sinks = daemon_sinks(sinks::authres_sink(authres_options(loaded.config)));
+    gen->driver.dryrun = loaded.config.dryrun;
+    gen->driver.milter_quarantine = loaded.config.milter_quarantine;
+    if(!loaded.config.ip_map.empty()) {
+        // Each connection's remaps need the matched entry at HELO: keep it per connection by
+        // matching again (the map is small and HELO comes once).
+        auto map = std::make_shared<std::vector<config::ip_map_entry>>(loaded.config.ip_map);
+        gen->driver.remap_connect = [map](core::connection_info& c) { remap_connect(*map, c); };
+        gen->driver.remap_helo = [map](std::string const& helo, core::connection_info& c) {
+            for(auto const& e : *map) {
+                // The address was already remapped at connect; match the entry by its target.
+                if(c.client_ip && (e.ip ? *e.ip == *c.client_ip : e.network.contains(*c.client_ip))) {
+                    remap_helo(&e, helo, c);
+                    return;
+                }
+            }
+        };
+    }
+    return gen;
+}
+
+/// `--control start|restart|stop|status`: acts on a running daemon through its pidfile.
+/// Returns an exit status, or -1 when the caller should go on and start a daemon.
+inline int
+control_daemon(command_line const& cl)
+{
+    auto const running = running_daemon(cl.pidfile, cl.ident);
+    if(cl.control == "status") {
+        if(running) {
+            std::cout << cl.ident << " is running (pid " << *running << ")\n";
+            return 0;
+        }
+        std::cout << cl.ident << " is not running\n";
+        return 3; // as LSB init scripts report "not running"
+    }
+    if(cl.control == "stop") {
+        if(!running) {
+            std::cout << cl.ident << " is not running\n";
+            return 0;
+        }
+        ::kill(*running, SIGTERM);
+        for(int i = 0; i < 300 && ::kill(*running, 0) == 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if(::kill(*running, 0) == 0) {
+            std::cerr << cl.ident << " (pid " << *running << ") did not stop within 30 s\n";
+            return 1;
+        }
+        std::cout << cl.ident << " stopped\n";
+        return 0;
+    }
+    // start | restart: a running daemon reloads its configuration (as the Perl tool's HUP).
+    if(running) {
+        ::kill(*running, SIGHUP);
+        std::cout << cl.ident << " (pid " << *running << ") is reloading its configuration\n";
+        return 0;
+    }
+    return -1;
+}
+
+/** Runs the milter daemon until SIGTERM/SIGINT/SIGQUIT: binds the listeners, drops privileges,
+    reloads the configuration on SIGHUP (a bad new file leaves the old one running, and says
+    why), and on stop lets the connections in flight finish (up to 30 s).
+*/
+template<class Chain>
+int
+run_milter_daemon(command_line const& cl, logger& log)
+{
+    using generation_type = milter::generation<Chain, daemon_sinks>;
+    config::loaded_config loaded;
+    std::shared_ptr<generation_type const> gen;
+    try {
+        loaded = config::load_configuration(cl.prefix);
+        gen = make_generation<Chain>(loaded);
+    } catch(config::config_error const& e) {
+        std::cerr << "authentication_milter: configuration refused: " << e.what() << "\n";
+        return exit_config_error;
+    }
+    for(auto const& w : loaded.warnings)
+        std::cerr << "authentication_milter: warning: " << w << "\n";
+    auto const& cfg = loaded.config;
+    if(cfg.protocol != "milter") {
+        std::cerr << "authentication_milter: protocol \"" << cfg.protocol
+                  << "\" is not available in this build (use \"milter\")\n";
+        return exit_config_error;
+    }
+    if(cl.daemon)
+        daemonize(cfg.error_log);
+    log.open(cl.ident, cl.daemon, cfg.logtoerr || !cl.daemon, cfg.debug);
+
+    boost::asio::io_context io;
+    dns::cares_options copts;
+    copts.servers = cfg.dns_resolvers;
+    copts.timeout = cfg.dns_timeout;
+    copts.retry = static_cast<unsigned>(cfg.dns_retry);
+    std::unique_ptr<dns::cares_resolver> cares;
+    try {
+        cares = std::make_unique<dns::cares_resolver>(io.get_executor(), copts);
+    } catch(std::exception const& e) {
+        log.error(std::string("cannot start the DNS resolver: ") + e.what());
+        return exit_config_error;
+    }
+    dns::caching_resolver<dns::cares_resolver&> resolver(*cares);
+
+    milter::pipeline_server_options sopts;
+    auto ms = [](std::chrono::seconds s, std::chrono::seconds fallback) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(s.count() > 0 ? s : fallback);
+    };
+    sopts.connect_timeout = ms(cfg.connect_timeout, std::chrono::seconds(30));
+    sopts.command_timeout = ms(cfg.command_timeout, std::chrono::seconds(30));
+    sopts.content_timeout = ms(cfg.content_timeout, std::chrono::seconds(300));
+    sopts.listen_backlog = static_cast<int>(cfg.listen_backlog);
+    sopts.log = [&log](std::string const& line) { log.info(line); };
+    using server_type =
+        milter::pipeline_server<Chain, dns::caching_resolver<dns::cares_resolver&>, daemon_sinks>;
+    server_type server(io.get_executor(), gen, resolver, sopts);
+    for(auto const& l : cfg.listeners) {
+        auto const old_umask =
+            l.umask.empty() ? -1 : static_cast<int>(::umask(static_cast<mode_t>(parse_umask(l.umask))));
+        auto const ec = server.listen(l.address);
+        if(old_umask >= 0)
+            ::umask(static_cast<mode_t>(old_umask));
+        if(ec) {
+            log.error("cannot listen on " + l.address.to_string() + ": " + ec.message());
+            return 69; // EX_UNAVAILABLE
+        }
+        log.info("listening on " + l.address.to_string());
+    }
+    if(cl.daemon || cl.pidfile != command_line{}.pidfile) {
+        if(auto ec = write_pidfile(cl.pidfile, ::getpid()))
+            log.warning("cannot write pidfile " + cl.pidfile + ": " + ec.message());
+    }
+    try {
+        drop_privileges(cfg.runas, cfg.rungroup, cfg.chroot);
+    } catch(std::exception const& e) {
+        log.error(e.what());
+        return exit_config_error;
+    }
+
+    boost::asio::signal_set signals(io, SIGHUP, SIGTERM, SIGINT);
+    signals.add(SIGQUIT);
+    boost::asio::steady_timer drain(io);
+    std::function<void()> wait_signal;
+    std::function<void(int)> drain_step;
+    drain_step = [&](int left) {
+        if(server.active_connections() == 0 || left <= 0) {
+            server.close_connections();
+            io.stop();
+            return;
+        }
+        drain.expires_after(std::chrono::milliseconds(100));
+        drain.async_wait([&, left](boost::system::error_code) { drain_step(left - 1); });
+    };
+    wait_signal = [&] {
+        signals.async_wait([&](boost::system::error_code ec, int sig) {
+            if(ec)
+                return;
+            if(sig == SIGHUP) {
+                try {
+                    auto fresh = config::load_configuration(cl.prefix);
+                    server.reload(make_generation<Chain>(fresh));
+                    log.set_debug(fresh.config.debug);
+                    log.info("configuration reloaded");
+                } catch(std::exception const& e) {
+                    log.error(std::string("reload refused, the previous configuration stays: ") + e.what());
+                }
+                wait_signal();
+                return;
+            }
+            log.info("stopping: waiting for " + std::to_string(server.active_connections()) +
+                     " connection(s)");
+            server.stop();
+            drain_step(300);
+        });
+    };
+    wait_signal();
+
+    unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    if(cfg.max_children > 0)
+        threads = std::min<unsigned>(threads, static_cast<unsigned>(cfg.max_children));
+    std::vector<std::thread> pool;
+    for(unsigned i = 1; i < threads; ++i)
+        pool.emplace_back([&io] { io.run(); });
+    io.run();
+    for(auto& t : pool)
+        t.join();
+    if(cl.daemon)
+        ::unlink(cl.pidfile.c_str());
+    log.info("stopped");
+    return 0;
+}
+
+} // namespace authmilter::app
+
+#endif
