@@ -541,23 +541,4 @@ BOOST_AUTO_TEST_CASE(skipped_stages_may_be_absent)
     BOOST_TEST(s.state().negotiation().sends(milter::stage::envfrom) == false);
 }
 
-BOOST_AUTO_TEST_CASE(macro_store_clears_later_stages)
-{
-    milter::macro_store m;
-    std::string const conn = "j\0mx\0"s, mail = "i\0Q1\0{auth_authen}\0u\0"s, rcpt = "{rcpt_host}\0h\0"s;
-    m.set(milter::command::connect, milter::macro_list(conn));
-    m.set(milter::command::mail, milter::macro_list(mail));
-    m.set(milter::command::rcpt, milter::macro_list(rcpt));
-    BOOST_TEST(m.queue_id() == "Q1");
-    BOOST_TEST(m.find(milter::command::rcpt, "rcpt_host").value_or("-") == "h");
-    m.clear_after(milter::command::mail);
-    BOOST_TEST(!m.find("rcpt_host"));
-    BOOST_TEST(m.find("auth_authen").value_or("-") == "u");
-    m.clear_after(milter::command::connect);
-    BOOST_TEST(m.queue_id().empty());
-    BOOST_TEST(m.host_name() == "mx");
-    m.clear();
-    BOOST_TEST(m.host_name().empty());
-}
-
 BOOST_AUTO_TEST_SUITE_END()
