@@ -5,10 +5,12 @@
 
 #include <authmilter/handlers/add_id.hpp>
 #include <authmilter/handlers/auth.hpp>
+#include <authmilter/handlers/dkim.hpp>
 #include <authmilter/handlers/iprev.hpp>
 #include <authmilter/handlers/local_ip.hpp>
 #include <authmilter/handlers/ptr.hpp>
 #include <authmilter/handlers/size.hpp>
+#include <authmilter/handlers/spf.hpp>
 #include <authmilter/handlers/tls.hpp>
 #include <authmilter/handlers/trusted_ip.hpp>
 #include <authmilter/pipeline/pipeline.hpp>
@@ -18,8 +20,8 @@ namespace authmilter_daemon {
 namespace h = authmilter::handlers;
 
 using chain = authmilter::pipeline::pipeline<h::auth_handler, h::local_ip_handler, h::trusted_ip_handler,
-                                             h::tls_handler, h::iprev_handler, h::ptr_handler,
-                                             h::add_id_handler, h::size_handler>;
+                                             h::tls_handler, h::iprev_handler, h::ptr_handler, h::spf_handler,
+                                             h::dkim_handler, h::add_id_handler, h::size_handler>;
 
 } // namespace authmilter_daemon
 

@@ -37,7 +37,9 @@ inline constexpr std::string_view embedded_default_config = R"json({
         "TrustedIP": { "trusted_ip_list": [] },
         "IPRev": {},
         "PTR": {},
-        "TLS": {}
+        "TLS": {},
+        "SPF": { "hide_received-spf_header": 0, "hide_none": 0 },
+        "DKIM": { "hide_none": 0 }
     }
 })json";
 
