@@ -8,6 +8,7 @@
 #include <authmilter/handlers/dmarc.hpp>
 #include <authmilter/handlers/local_ip.hpp>
 #include <authmilter/handlers/spf.hpp>
+#include <authmilter/sinks/authres_sink.hpp>
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -623,6 +624,29 @@ BOOST_AUTO_TEST_CASE(policy_prefetched_at_end_of_headers)
         counts[on ? 1 : 0] = s.zone.query_count();
     }
     BOOST_TEST(counts[1] == counts[0] + 2); // _dmarc.example.com and _dmarc.com
+}
+
+BOOST_AUTO_TEST_CASE(whole_header_through_the_authres_sink)
+{
+    dmarc_session<chain> s;
+    s.zone.add_txt("_dmarc.example.com", "v=DMARC1; p=reject");
+    s.zone.add_txt("_dmarc.other.example", "v=DMARC1; p=none");
+    s.send(message_from("alice@example.com, bob@other.example"));
+    authmilter::sinks::authres_sink sink;
+    sink.on_eom(s.txn);
+    std::string ar, quarantine;
+    for(auto const& e : s.txn.edits()) {
+        if(e.name == "Authentication-Results")
+            ar = e.value;
+        if(e.name == "X-Disposition-Quarantine")
+            quarantine = e.value;
+    }
+    // The Perl layout: one entry per line, DMARC failures before passes.
+    BOOST_TEST(ar.find("    " + fail_quarantined +
+                       ";\n    dmarc=pass policy.published-domain-policy=none ") != std::string::npos,
+               ar);
+    BOOST_TEST(ar.find("\n    dkim=none (no signatures found);\n") != std::string::npos, ar);
+    BOOST_TEST(quarantine == "Quarantined due to DMARC policy");
 }
 
 BOOST_AUTO_TEST_CASE(configuration)
