@@ -10,7 +10,8 @@ PACKAGES="g++ cmake ninja-build pkg-config ccache git ca-certificates
   libc-ares-dev libssl-dev
   clang clang-format libclang-rt-14-dev
   publicsuffix
-  knot"
+  knot
+  python3-dkim libmail-dkim-perl"
 
 missing=
 for p in $PACKAGES; do
