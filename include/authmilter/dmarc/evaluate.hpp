@@ -140,11 +140,15 @@ check_alignment(eval_context<R>& ctx, std::string const& author, std::string_vie
         co_return aligned_check{alignment::strict, false};
     if(mode == alignment_mode::strict)
         co_return aligned_check{};
-    // Cheap rejection before any DNS: relaxed alignment needs a common parent.
+    // Cheap rejection before any DNS: both organizational domains are ancestors-or-self of
+    // their names, so names without a common top-level label can never align.
+    auto const tld = [](std::string_view d) { return d.substr(d.rfind('.') + 1); };
+    if(tld(id) != tld(author))
+        co_return aligned_check{};
     auto const a = co_await ctx.org_domain(author);
     if(!a)
         co_return aligned_check{alignment::none, true};
-    if(!is_at_or_below(id, *a))
+    if(!is_at_or_below(id, *a)) // relaxed alignment needs id below org(author)
         co_return aligned_check{};
     auto const b = co_await ctx.org_domain(id);
     if(!b)
@@ -228,7 +232,10 @@ evaluate_with(R& resolver, message_input const& in, evaluation_options const& op
     bool temporary = false, multiple = false;
     if(s == spec::rfc9989) {
         auto const w = co_await ctx.walk(r.from_domain);
-        temporary = w.temporary_failure;
+        // A failure above the Author Domain's own record leaves the policy known; only relaxed
+        // alignment needs the organizational domain, and check_alignment() reports that as
+        // undecided (temperror unless something else aligns).
+        temporary = w.temporary_failure && !w.at(r.from_domain);
         multiple = !w.multiple_at.empty() && w.multiple_at.front() == r.from_domain;
         r.org_domain = w.org_domain_or_start();
         if(auto const* f = w.at(r.from_domain))

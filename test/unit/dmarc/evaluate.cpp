@@ -115,6 +115,22 @@ BOOST_AUTO_TEST_CASE(temporary_errors)
     BOOST_TEST((r.problem == discovery_problem::dns_error));
 }
 
+BOOST_AUTO_TEST_CASE(walk_failure_above_own_record)
+{
+    // The From domain's own record is known; the walk towards the org domain fails.
+    dns::zone_resolver z;
+    z.add_txt("_dmarc.sub.example.com", "v=DMARC1; p=reject");
+    z.add_fault("_dmarc.example.com", dns::rr_type::txt, dns::outcome::timeout);
+    auto r = run(evaluate(z, msg("sub.example.com", {spf("sub.example.com")})));
+    BOOST_TEST((r.value == status::pass)); // identical: no org domain needed
+    BOOST_TEST(r.policy_domain == "sub.example.com");
+    r = run(evaluate(z, msg("sub.example.com", {spf("bounce.sub.example.com")})));
+    BOOST_TEST((r.value == status::temperror)); // relaxed alignment undecided
+    r = run(evaluate(z, msg("sub.example.com", {spf("other.net")})));
+    BOOST_TEST((r.value == status::fail)); // cannot align whatever the org domain is
+    BOOST_TEST((r.applied == disposition::reject));
+}
+
 BOOST_AUTO_TEST_CASE(subdomain_policies)
 {
     // RFC 9989 4.10.1: sp= for existing subdomains, np= for non-existent ones, else p=.
