@@ -334,6 +334,7 @@ struct dmarc_handler {
     /// caching resolver by the end of the message (DESIGN §3). Without a caching resolver they
     /// are only asked twice; a program using a plain resolver may turn this off.
     bool prefetch = true;
+    static constexpr std::size_t max_prefetch = 10; ///< From domains prefetched at most
 
     /// One evaluation: an (envelope domain, From domain) pair.
     struct evaluation_record {
@@ -351,7 +352,7 @@ struct dmarc_handler {
         std::string envelope_to;               ///< the last RCPT TO address
         bool skip_report = false;              ///< a recipient is in report_skip_to
         bool checked = false;                  ///< eom evaluated the message
-        bool allow_listed = false;             ///< the `whitelisted` list matched
+        bool allow_listed = false;             ///< the `whitelisted` list matched (checked on failure)
         std::vector<evaluation_record> evaluations;
         pipeline::deferred<bool> prefetch; ///< the policy lookups started at end of headers
     };
@@ -450,8 +451,13 @@ struct dmarc_handler {
         if(!prefetch || txn.trust().skip_checks() || st.from_headers.empty())
             co_return;
         auto domains = detail::from_domains_of(st.from_headers);
-        if(skip_on_multifrom != 0 && domains.size() >= skip_on_multifrom)
-            domains.resize(skip_on_multifrom - 1);
+        // Only the domains eom will evaluate, and never more than a handful: the prefetch is
+        // an optimisation, not a way for a hostile From list to multiply DNS traffic.
+        std::size_t limit = max_prefetch;
+        if(skip_on_multifrom != 0)
+            limit = std::min<std::size_t>(limit, skip_on_multifrom - 1);
+        if(domains.size() > limit)
+            domains.resize(limit);
         if(domains.empty())
             co_return;
         auto const ex = co_await boost::asio::this_coro::executor;
@@ -493,15 +499,11 @@ struct dmarc_handler {
         for(auto const& sig : dkim_state.signatures)
             input.dkim.push_back({sig.domain, sig.selector, detail::to_dmarc(sig.res)});
 
-        st.allow_listed = co_await allow_listed(ctx.resolver(), txn.connection().client_ip,
-                                                spf_state.checked && spf_state.result == spf::code::pass,
-                                                spf_state.domain, dkim_state.passing_domains());
-
         std::string const env_domain = detail::envelope_domain(txn.envelope().mail_from);
         bool const multiple = header_domains.size() > 1;
         dmarc::local_facts facts;
-        facts.allow_listed = st.allow_listed;
         facts.is_list = st.is_list;
+        bool allow_list_checked = false;
         dmarc::authres_options ar_options;
         ar_options.is_list = st.is_list;
         ar_options.detect_list_id = detect_list_id;
@@ -541,6 +543,16 @@ struct dmarc_handler {
                 continue;
             }
             auto& r = rec.result;
+            if(r.value == dmarc::status::fail && !allow_list_checked && !whitelisted.empty()) {
+                // Only a failure can be overridden, so only a failure pays for dnswl: lookups.
+                // Named, not temporaries in the co_await argument list (doc/pipeline.md, g++ 12).
+                allow_list_checked = true;
+                auto dkim_passing = dkim_state.passing_domains();
+                bool const spf_pass = spf_state.checked && spf_state.result == spf::code::pass;
+                st.allow_listed = co_await allow_listed(ctx.resolver(), txn.connection().client_ip, spf_pass,
+                                                        spf_state.domain, std::move(dkim_passing));
+                facts.allow_listed = st.allow_listed;
+            }
             rec.rejected = dmarc::apply_local_policy(r, local, facts);
             if(multiple && strict_multifrom && !rec.rejected) {
                 if(local.hard_reject)
@@ -620,18 +632,24 @@ private:
                     auto const suffix = name.rfind(ip->is_v4() ? ".in-addr.arpa" : ".ip6.arpa");
                     if(suffix != std::string::npos)
                         name.resize(suffix);
-                    if(co_await listed(resolver, name + "." + e.name))
+                    name += "." + e.name;
+                    if(co_await listed(resolver, name))
                         co_return true;
                 }
                 break;
             case kind::dnswl_spf:
-                if(spf_pass && !spf_domain.empty() && co_await listed(resolver, spf_domain + "." + e.name))
-                    co_return true;
+                if(spf_pass && !spf_domain.empty()) {
+                    auto const name = spf_domain + "." + e.name;
+                    if(co_await listed(resolver, name))
+                        co_return true;
+                }
                 break;
             case kind::dnswl_dkim:
-                for(auto const& d : dkim_domains)
-                    if(co_await listed(resolver, d + "." + e.name))
+                for(auto const& d : dkim_domains) {
+                    auto const name = d + "." + e.name;
+                    if(co_await listed(resolver, name))
                         co_return true;
+                }
                 break;
             }
         }

@@ -334,6 +334,15 @@ BOOST_AUTO_TEST_CASE(whitelist_overrides)
             BOOST_TEST((s.txn.verdict().what == pl::verdict::action::continue_));
         }
     }
+    {
+        // Only a failure consults the list (a dnswl: entry costs a query).
+        dmarc_session<chain> s;
+        s.configure(R"({"whitelisted": ["192.0.2.1"]})");
+        s.zone.add_txt("_dmarc.other.example", "v=DMARC1; p=reject");
+        s.send(message_from("bob@other.example"));
+        BOOST_TEST(s.dmarc_entries().at(0).starts_with("dmarc=pass "));
+        BOOST_TEST(!s.state().allow_listed);
+    }
     // Entries that do not match leave the policy alone.
     for(std::string const entry :
         {"192.0.2.2", "dkim:other.example", "spf:relay.example", "dnswl:ip:dnswl.example"}) {
