@@ -117,6 +117,9 @@ make_zone(json::array const& records)
     return z;
 }
 
+int total_failed = 0;
+int total_passed = 0;
+
 struct section_counter {
     std::string name;
     int passed = 0, failed = 0, deviations = 0;
@@ -131,6 +134,7 @@ struct section_counter {
     }
     ~section_counter()
     {
+        total_passed += passed;
         std::cout << name << ": " << passed << " passed, " << failed << " failed";
         if(deviations)
             std::cout << " (" << deviations << " documented deviation(s), checked against the RFC answer)";
@@ -138,7 +142,6 @@ struct section_counter {
     }
 };
 
-int total_failed = 0;
 
 using tag_map = std::map<std::string, std::string>;
 
@@ -482,5 +485,6 @@ main(int argc, char** argv)
         std::cerr << "error: " << e.what() << "\n";
         return 2;
     }
+    std::cout << "dmarc total: " << total_passed << " passed, " << total_failed << " failed\n";
     return total_failed == 0 ? 0 : 1;
 }
