@@ -11,7 +11,8 @@ PACKAGES="g++ cmake ninja-build pkg-config ccache git ca-certificates
   clang clang-format libclang-rt-14-dev
   publicsuffix
   knot
-  python3-dkim libmail-dkim-perl"
+  python3-dkim libmail-dkim-perl
+  postfix"
 
 missing=
 for p in $PACKAGES; do
@@ -22,6 +23,9 @@ done
 if [ -n "$missing" ]; then
   echo "install-deps: installing$missing"
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  # The SMTP filter's integration test runs private Postfix instances; the system one stays
+  # unconfigured (and so not started).
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections 2>/dev/null || true
   # shellcheck disable=SC2086
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
 else
