@@ -76,7 +76,8 @@ public:
     boost::asio::awaitable<record_lookup> lookup(std::string const& domain)
     {
         counting c{resolver_, queries_};
-        co_return co_await lookup_record(c, "_dmarc." + domain, opt_.parsing);
+        std::string const name = "_dmarc." + domain; // named: g++ 12 mishandles temporaries in co_await
+        co_return co_await lookup_record(c, name, opt_.parsing);
     }
 
     boost::asio::awaitable<dns::answer> query(std::string const& name, dns::rr_type t)

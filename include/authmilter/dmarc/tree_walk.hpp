@@ -153,7 +153,8 @@ tree_walk(R& resolver, std::string_view domain, parse_options const& opt = {})
     out.start = std::string(domain);
     for(auto const& target : tree_walk_targets(domain)) {
         out.queried.push_back(target);
-        auto const look = co_await lookup_record(resolver, "_dmarc." + target, opt);
+        std::string const name = "_dmarc." + target; // named: g++ 12 mishandles temporaries in co_await
+        auto const look = co_await lookup_record(resolver, name, opt);
         if(look.status == record_lookup::outcome::temporary) {
             out.temporary_failure = true;
             break;
