@@ -9,6 +9,7 @@
 #include <authmilter/handlers/iprev.hpp>
 #include <authmilter/handlers/local_ip.hpp>
 #include <authmilter/handlers/ptr.hpp>
+#include <authmilter/handlers/sanitize.hpp>
 #include <authmilter/handlers/size.hpp>
 #include <authmilter/handlers/spf.hpp>
 #include <authmilter/handlers/tls.hpp>
@@ -19,9 +20,10 @@ namespace authmilter_daemon {
 
 namespace h = authmilter::handlers;
 
-using chain = authmilter::pipeline::pipeline<h::auth_handler, h::local_ip_handler, h::trusted_ip_handler,
-                                             h::tls_handler, h::iprev_handler, h::ptr_handler, h::spf_handler,
-                                             h::dkim_handler, h::add_id_handler, h::size_handler>;
+using chain =
+    authmilter::pipeline::pipeline<h::auth_handler, h::local_ip_handler, h::trusted_ip_handler,
+                                   h::tls_handler, h::iprev_handler, h::ptr_handler, h::spf_handler,
+                                   h::dkim_handler, h::sanitize_handler, h::add_id_handler, h::size_handler>;
 
 } // namespace authmilter_daemon
 

@@ -6,6 +6,8 @@
 #include <authmilter/config/error.hpp>
 #include <authmilter/sinks/authres_sink.hpp>
 
+#include <boost/hana/for_each.hpp>
+
 #include <stdexcept>
 #include <string>
 
@@ -29,6 +31,12 @@ configure_pipeline(Pipeline& p, config::daemon_config const& c, std::string cons
         throw config::config_error(file, "$." + what.substr(0, colon),
                                    colon == std::string::npos ? what : what.substr(colon + 2));
     }
+    // Handlers that need global settings say so with a member; only those get them.
+    boost::hana::for_each(Pipeline::handler_types, [&](auto t) {
+        using H = typename decltype(t)::type;
+        if constexpr(requires(H & h) { h.set_authserv_id(std::string()); })
+            p.template get<H>().set_authserv_id(c.authserv_id);
+    });
     p.set_error_policy({c.tempfail_on_error, c.tempfail_on_error_authenticated, c.tempfail_on_error_local,
                         c.tempfail_on_error_trusted});
 }

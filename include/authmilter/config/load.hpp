@@ -39,7 +39,8 @@ inline constexpr std::string_view embedded_default_config = R"json({
         "PTR": {},
         "TLS": {},
         "SPF": { "hide_received-spf_header": 0, "hide_none": 0 },
-        "DKIM": { "hide_none": 0 }
+        "DKIM": { "hide_none": 0 },
+        "Sanitize": { "hosts_to_remove": [], "remove_headers": "yes" }
     }
 })json";
 
