@@ -175,7 +175,10 @@ private:
     boost::asio::awaitable<validated_names> validate_ptr()
     {
         validated_names out;
-        auto const ptr = co_await query(ip_.reverse_name(), dns::rr_type::ptr);
+        // A named string, not a temporary: g++ 12 mishandles temporaries with destructors
+        // inside co_await expressions.
+        std::string const reverse = ip_.reverse_name();
+        auto const ptr = co_await query(reverse, dns::rr_type::ptr);
         out.status = ptr.status;
         if(!ptr.ok())
             co_return out;
