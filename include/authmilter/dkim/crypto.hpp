@@ -62,6 +62,26 @@ private:
 /// RSAPublicKey as some publishers use) or Ed25519 (the raw 32-byte key of RFC 8463).
 class public_key {
 public:
+    public_key() = default;
+    public_key(public_key&&) noexcept = default;
+    public_key& operator=(public_key&&) noexcept = default;
+
+    /// Copies share the OpenSSL key (reference-counted): a key_cache hands out copies.
+    public_key(public_key const& other)
+        : type_(other.type_)
+        , bits_(other.bits_)
+    {
+        if(other.key_ && EVP_PKEY_up_ref(other.key_.get()) == 1)
+            key_.reset(other.key_.get());
+    }
+
+    public_key& operator=(public_key const& other)
+    {
+        if(this != &other)
+            *this = public_key(other);
+        return *this;
+    }
+
     /// Builds the OpenSSL key from `rec.key_data`. key_bad_data when it does not decode as a key
     /// of the record's type (an SPKI holding an EC key for k=rsa, 44 bytes for k=ed25519...).
     static boost::system::result<public_key> from_record(key_record const& rec)

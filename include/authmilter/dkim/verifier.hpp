@@ -8,6 +8,7 @@
 #include <authmilter/dkim/crypto.hpp>
 #include <authmilter/dkim/detail/header_hash.hpp>
 #include <authmilter/dkim/error.hpp>
+#include <authmilter/dkim/key_cache.hpp>
 #include <authmilter/dkim/key_record.hpp>
 #include <authmilter/dkim/result.hpp>
 #include <authmilter/dkim/signature.hpp>
@@ -43,6 +44,9 @@ struct verify_options {
     std::int64_t allowed_clock_skew = 86400;
     /// The field that carries signatures ("X-Google-DKIM-Signature" for Google's own).
     std::string signature_field = "DKIM-Signature";
+    /// Decoded keys shared across messages (not owned; must outlive the verifier; one per
+    /// thread). nullptr: every message decodes its keys.
+    key_cache* keys = nullptr;
 };
 
 /// A key lookup the verifier needs: TXT at `name` = `<selector>._domainkey.<domain>`.
@@ -215,8 +219,17 @@ verifier::load_key(std::size_t q) const
         key_record rec;
         auto e = parse_key_record(txt, rec);
         if(e == error{}) {
+            if(options_.keys != nullptr) {
+                if(auto cached = options_.keys->find(txt)) {
+                    out.rec = std::move(rec);
+                    out.key = std::move(*cached);
+                    return out;
+                }
+            }
             auto k = public_key::from_record(rec);
             if(k) {
+                if(options_.keys != nullptr)
+                    options_.keys->insert(txt, *k);
                 out.rec = std::move(rec);
                 out.key = std::move(*k);
                 return out;

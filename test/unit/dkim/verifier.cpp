@@ -335,3 +335,49 @@ BOOST_AUTO_TEST_CASE(repeated_and_missing_header_names)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(dkim_key_cache)
+
+BOOST_AUTO_TEST_CASE(decoded_keys_are_shared_across_messages)
+{
+    auto const rsa = *dkim::private_key::from_pem(generate_pem("RSA", 1024));
+    auto const ed = *dkim::private_key::from_pem(generate_pem("ED25519"));
+    dns::zone_resolver zone;
+    zone.add_txt("rsa._domainkey.example.com", key_record_for(rsa));
+    zone.add_txt("ed._domainkey.example.com", key_record_for(ed));
+    dkim::sign_options o;
+    o.domain = "example.com";
+    o.selector = "rsa";
+    auto const one = sign(sample_message, rsa, o);
+    o.selector = "ed";
+    auto const two = sign(one, ed, o);
+    dkim::key_cache cache(1);
+    dkim::verify_options opts;
+    opts.keys = &cache;
+    for(int round = 0; round < 3; ++round) {
+        auto const r = verify(two, zone, opts);
+        BOOST_REQUIRE(r.size() == 2u);
+        BOOST_TEST(r[0].res == result::pass);
+        BOOST_TEST(r[1].res == result::pass);
+        BOOST_TEST(r[1].key_bits == 1024u);
+    }
+    BOOST_TEST(cache.size() == 1u); // capacity 1: the older key was dropped
+    dkim::key_cache big;
+    opts.keys = &big;
+    verify(two, zone, opts);
+    BOOST_TEST(big.size() == 2u);
+    auto const cached = big.find(key_record_for(rsa));
+    BOOST_REQUIRE(cached.has_value());
+    BOOST_TEST(cached->bits() == 1024u);
+    BOOST_TEST(!big.find("v=DKIM1; p=other").has_value());
+    // A cached key is only used for the very record it was made from: a revoked record is not
+    // answered from the cache.
+    dns::zone_resolver revoked;
+    revoked.add_txt("rsa._domainkey.example.com", "v=DKIM1; p=");
+    revoked.add_txt("ed._domainkey.example.com", key_record_for(ed));
+    auto const r = verify(two, revoked, opts);
+    BOOST_TEST(r[1].reason == error::key_revoked);
+    BOOST_TEST(r[0].res == result::pass);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
