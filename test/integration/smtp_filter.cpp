@@ -13,6 +13,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -39,28 +40,41 @@ using sinks_type = authmilter::sinks::sink_set<authmilter::sinks::authres_sink>;
 struct next_hop {
     enum class mode { accept, refuse_data, silent_after_data, drop_mid_data } how = mode::accept;
     tcp::acceptor acceptor;
+    std::string path; // the same next hop on a unix socket
+    asio::local::stream_protocol::acceptor local;
     std::vector<std::string> messages;
     std::vector<std::string> commands;
     int queued = 0;
 
     explicit next_hop(asio::io_context& io)
         : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0))
+        , path("/tmp/authmilter-smtp-hop-" + std::to_string(::getpid()) + ".sock")
+        , local(io)
     {
-        asio::co_spawn(io, accept_loop(), asio::detached);
+        ::unlink(path.c_str());
+        local = asio::local::stream_protocol::acceptor(io, asio::local::stream_protocol::endpoint(path));
+        asio::co_spawn(io, accept_loop(acceptor), asio::detached);
+        asio::co_spawn(io, accept_loop(local), asio::detached);
     }
+    ~next_hop() { ::unlink(path.c_str()); }
     std::uint16_t port() const { return acceptor.local_endpoint().port(); }
+    void cancel()
+    {
+        acceptor.cancel();
+        local.cancel();
+    }
 
-    asio::awaitable<void> accept_loop()
+    template<class Acceptor> asio::awaitable<void> accept_loop(Acceptor& a)
     {
         while(true) {
-            auto [ec, sock] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+            auto [ec, sock] = co_await a.async_accept(asio::as_tuple(asio::use_awaitable));
             if(ec)
                 co_return;
-            asio::co_spawn(acceptor.get_executor(), serve(std::move(sock)), asio::detached);
+            asio::co_spawn(a.get_executor(), serve(std::move(sock)), asio::detached);
         }
     }
 
-    asio::awaitable<void> serve(tcp::socket sock)
+    template<class Socket> asio::awaitable<void> serve(Socket sock)
     {
         using asio::as_tuple;
         using asio::use_awaitable;
@@ -114,15 +128,20 @@ struct next_hop {
 };
 
 // Sends `script` pipelined and returns everything the filter answered until it closed.
+template<class Endpoint>
 asio::awaitable<std::string>
-client(std::uint16_t port, std::string script)
+client(Endpoint ep, std::string script, std::chrono::milliseconds pause = {})
 {
     using asio::as_tuple;
     using asio::use_awaitable;
-    tcp::socket sock(co_await asio::this_coro::executor);
-    co_await sock.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),
-                                as_tuple(use_awaitable));
+    typename Endpoint::protocol_type::socket sock(co_await asio::this_coro::executor);
+    co_await sock.async_connect(ep, as_tuple(use_awaitable));
     co_await asio::async_write(sock, asio::buffer(script), as_tuple(use_awaitable));
+    if(pause.count() > 0) {
+        // Then stay silent: the filter's timeout_in must end the conversation.
+        asio::steady_timer t(sock.get_executor(), pause);
+        co_await t.async_wait(as_tuple(use_awaitable));
+    }
     std::string out;
     std::array<char, 4096> buf;
     while(true) {
@@ -134,6 +153,23 @@ client(std::uint16_t port, std::string script)
     co_return out;
 }
 
+// How exchange() sets the filter up.
+struct setup {
+    std::string temp_dir;
+    bool listen_unix = false; ///< the filter listens on a unix socket
+    bool relay_unix = false;  ///< and relays over one
+    std::chrono::seconds timeout_in{5};
+    std::chrono::milliseconds client_pause{0};
+};
+
+setup
+with_temp_dir(std::string dir)
+{
+    setup s;
+    s.temp_dir = std::move(dir);
+    return s;
+}
+
 struct fixture {
     asio::io_context io;
     test_pipeline p;
@@ -142,30 +178,52 @@ struct fixture {
     next_hop hop{io};
 
     // Runs one client conversation through a filter relaying to `relay_port`.
-    std::string exchange(std::string const& script, std::uint16_t relay_port, std::string temp_dir = {})
+    std::string exchange(std::string const& script, std::uint16_t relay_port)
+    {
+        return exchange(script, relay_port, setup());
+    }
+    std::string exchange(std::string const& script, std::uint16_t relay_port, setup const& how)
     {
         smtp::server_options o;
         o.smtp.relay.server_name = "filter.example";
         o.smtp.relay.sock_host = "127.0.0.1";
         o.smtp.relay.sock_port = relay_port;
+        if(how.relay_unix) {
+            o.smtp.relay.sock_type = "unix";
+            o.smtp.relay.sock_path = hop.path;
+        }
         o.smtp.relay.timeout_out = std::chrono::seconds(1);
-        o.smtp.relay.timeout_in = std::chrono::seconds(5);
-        o.smtp.temp_dir = std::move(temp_dir);
+        o.smtp.relay.timeout_in = how.timeout_in;
+        o.smtp.temp_dir = how.temp_dir;
         o.smtp.chunk_limit = 4096;
         smtp::server<test_pipeline, authmilter::dns::zone_resolver, sinks_type> srv(io.get_executor(), p, r,
                                                                                     sinks, o);
         authmilter::config::listen_address where; // port 0: an ephemeral port
         where.host = "127.0.0.1";
+        std::string const path = "/tmp/authmilter-smtp-filter-" + std::to_string(::getpid()) + ".sock";
+        if(how.listen_unix) {
+            where.type = authmilter::config::listen_address::kind::unix_socket;
+            where.path = path;
+        }
         BOOST_REQUIRE(!srv.listen(where));
-        auto const port = srv.tcp_endpoints().at(0).port();
         std::string out;
-        asio::co_spawn(io, client(port, script), [&](std::exception_ptr, std::string s) {
+        auto done = [&](std::exception_ptr, std::string s) {
             out = std::move(s);
             srv.stop();
-            hop.acceptor.cancel();
-        });
+            hop.cancel();
+        };
+        if(how.listen_unix)
+            asio::co_spawn(io, client(asio::local::stream_protocol::endpoint(path), script, how.client_pause),
+                           done);
+        else
+            asio::co_spawn(
+                io,
+                client(tcp::endpoint(asio::ip::make_address("127.0.0.1"), srv.tcp_endpoints().at(0).port()),
+                       script, how.client_pause),
+                done);
         io.restart();
         io.run_for(std::chrono::seconds(20));
+        ::unlink(path.c_str());
         return out;
     }
 };
@@ -260,12 +318,34 @@ BOOST_AUTO_TEST_CASE(large_spooled_message_arrives_whole)
     auto const out = exchange("EHLO up.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
                               "RCPT TO:<c@example.org>\r\nDATA\r\nSubject: big\r\n\r\n" +
                                   stuffed + ".\r\nQUIT\r\n",
-                              hop.port(), tmpl);
+                              hop.port(), with_temp_dir(tmpl));
     ::rmdir(tmpl);
     BOOST_TEST(data_answer(out).starts_with("250 2.0.0 Ok: queued as "));
     BOOST_REQUIRE_EQUAL(hop.messages.size(), 1u);
     BOOST_TEST(hop.messages[0].ends_with("\r\n\r\n" + stuffed + ".\r\n"));
     BOOST_TEST(std::count(hop.commands.begin(), hop.commands.end(), "RCPT TO:<c@example.org>") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(unix_sockets_on_both_sides)
+{
+    setup how;
+    how.listen_unix = true;
+    how.relay_unix = true;
+    auto const out = exchange(message, 0, how);
+    BOOST_TEST(data_answer(out).starts_with("250 2.0.0 Ok: queued as "));
+    BOOST_REQUIRE_EQUAL(hop.messages.size(), 1u);
+    // A unix-socket peer is shown as localhost, 127.0.0.1.
+    BOOST_TEST(hop.messages[0].starts_with("Received: from upstream.example (localhost [127.0.0.1])\r\n"));
+}
+
+BOOST_AUTO_TEST_CASE(silent_upstream_gets_421_after_timeout_in)
+{
+    setup how;
+    how.timeout_in = std::chrono::seconds(1);
+    how.client_pause = std::chrono::seconds(2);
+    auto const out = exchange("EHLO up.example\r\nMAIL FROM:<a@example.org>\r\n", hop.port(), how);
+    BOOST_TEST(out.ends_with("421 4.4.2 filter.example Error: timeout exceeded\r\n"), out);
+    BOOST_TEST(hop.messages.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
