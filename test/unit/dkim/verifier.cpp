@@ -334,6 +334,36 @@ BOOST_AUTO_TEST_CASE(repeated_and_missing_header_names)
     BOOST_TEST(verify(swapped, zone)[0].reason == error::signature_mismatch);
 }
 
+BOOST_AUTO_TEST_CASE(signature_after_body_is_refused)
+{
+    // A caller error (headers all come before the body); reported, never a crash.
+    auto const signed_msg = sign(sample_message, rsa, options("rsa"));
+    auto parts = dkim::split_message(signed_msg);
+    dkim::verifier v;
+    v.on_body(parts.body);
+    for(auto& h : parts.headers)
+        BOOST_TEST(!v.on_header(std::move(h)).has_value());
+    auto const r = v.finish();
+    BOOST_REQUIRE(r.size() == 1u);
+    BOOST_TEST(r[0].reason == error::header_after_body);
+    BOOST_TEST(r[0].res == result::permerror);
+}
+
+BOOST_AUTO_TEST_CASE(other_signature_field)
+{
+    // signature_field selects which field carries signatures; DKIM-Signature is then ignored.
+    auto const signed_msg = sign(sample_message, rsa, options("rsa"));
+    dkim::verify_options o;
+    o.signature_field = "X-Other-Signature";
+    BOOST_TEST(verify(signed_msg, zone, o).empty());
+    auto renamed = signed_msg;
+    renamed.replace(0, std::string("DKIM-Signature").size(), "X-Other-Signature");
+    auto const r = verify(renamed, zone, o);
+    BOOST_REQUIRE(r.size() == 1u);
+    // hashed under its own name, so a signature made as DKIM-Signature does not verify renamed
+    BOOST_TEST(r[0].reason == error::signature_mismatch);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(dkim_key_cache)
