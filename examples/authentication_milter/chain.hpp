@@ -4,11 +4,13 @@
 #define AUTHMILTER_EXAMPLES_AUTHENTICATION_MILTER_CHAIN_HPP
 
 #include <authmilter/handlers/add_id.hpp>
+#include <authmilter/handlers/aligned_from.hpp>
 #include <authmilter/handlers/auth.hpp>
 #include <authmilter/handlers/dkim.hpp>
 #include <authmilter/handlers/iprev.hpp>
 #include <authmilter/handlers/local_ip.hpp>
 #include <authmilter/handlers/ptr.hpp>
+#include <authmilter/handlers/return_ok.hpp>
 #include <authmilter/handlers/sanitize.hpp>
 #include <authmilter/handlers/size.hpp>
 #include <authmilter/handlers/spf.hpp>
@@ -20,10 +22,10 @@ namespace authmilter_daemon {
 
 namespace h = authmilter::handlers;
 
-using chain =
-    authmilter::pipeline::pipeline<h::auth_handler, h::local_ip_handler, h::trusted_ip_handler,
-                                   h::tls_handler, h::iprev_handler, h::ptr_handler, h::spf_handler,
-                                   h::dkim_handler, h::sanitize_handler, h::add_id_handler, h::size_handler>;
+using chain = authmilter::pipeline::pipeline<h::auth_handler, h::local_ip_handler, h::trusted_ip_handler,
+                                             h::tls_handler, h::iprev_handler, h::ptr_handler, h::spf_handler,
+                                             h::dkim_handler, h::sanitize_handler, h::aligned_from_handler,
+                                             h::return_ok_handler, h::add_id_handler, h::size_handler>;
 
 } // namespace authmilter_daemon
 
