@@ -155,8 +155,9 @@ public:
         a key, disabled when the key is `"!Name"` or absent. Each enabled handler that has a
         configure() member receives its value.
 
-        @throws std::invalid_argument naming the key, when a key names no handler of this chain or
-        a handler refuses its configuration.
+        @throws std::invalid_argument naming the key, when an enabled key names no handler of this
+        chain or a handler refuses its configuration. A disabled key (`"!Name"`) for a handler
+        the chain lacks is accepted.
     */
     void configure(boost::json::object const& handlers)
     {
@@ -165,9 +166,12 @@ public:
             bool const negated = key.starts_with('!');
             if(negated)
                 key.remove_prefix(1);
-            if(!enabled(key) && !set_enabled(key, true))
+            // A disabled ("!Name") handler this build lacks is harmless: Perl configurations
+            // keep such keys for handlers they do not load.
+            if(!negated && !enabled(key) && !set_enabled(key, true))
                 throw std::invalid_argument("handlers." + std::string(kv.key()) +
-                                            ": this build has no handler of that name");
+                                            ": this build has no handler of that name (disable it with \"!" +
+                                            std::string(key) + "\" or remove it)");
         }
         enabled_.fill(false);
         for(auto const& kv : handlers) {
