@@ -331,6 +331,23 @@ run_scenario(started& out, std::vector<std::string> const& handlers)
         BOOST_TEST(d.authres.find("spf=pass") != std::string::npos);
         BOOST_TEST(inspect(msg, first_id).authres.empty()); // the old id is gone
     }
+    // 3b. SIGHUP with a broken file: refused, the running configuration stays.
+    {
+        auto const refusals = daemon.count_in_log("reload refused");
+        daemon.write_config(
+            "{ \"connection\": \"inet:" + std::to_string(daemon.port) +
+            "@127.0.0.1\", \"authserv_id\": \"broken.authmilter.test\", \"dns_timeout\": \"soon\" }\n");
+        daemon.process->signal(SIGHUP);
+        BOOST_REQUIRE_MESSAGE(
+            t::wait_until([&] { return daemon.count_in_log("reload refused") > refusals; }, 10s),
+            "a broken configuration was not refused within 10 s: " << daemon.log());
+        BOOST_TEST(daemon.process->running());
+        auto const msg =
+            deliver(make_message("alice@pass.example.test", "pfx-badreload", false), "pfx-badreload");
+        auto const d = inspect(msg, second_id);
+        check_common(d, "pfx-badreload");
+        BOOST_TEST(msg.find("broken.authmilter.test") == std::string::npos);
+    }
     // 4. SIGTERM while Postfix holds a milter connection in the middle of a transaction: the
     //    daemon drains (the message still gets its header), then exits promptly with status 0.
     {
