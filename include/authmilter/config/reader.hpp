@@ -3,6 +3,7 @@
 #define AUTHMILTER_CONFIG_READER_HPP
 
 #include <authmilter/config/error.hpp>
+#include <authmilter/config/perl_values.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -68,19 +69,8 @@ public:
         auto const* v = raw(key);
         if(v == nullptr)
             return fallback;
-        if(v->is_bool())
-            return v->as_bool();
-        if(v->is_int64())
-            return v->as_int64() != 0;
-        if(v->is_uint64())
-            return v->as_uint64() != 0;
-        if(v->is_string()) {
-            std::string_view const s = v->as_string();
-            if(s == "1" || s == "yes" || s == "true")
-                return true;
-            if(s == "0" || s == "no" || s == "false" || s.empty())
-                return false;
-        }
+        if(auto const f = perl_flag(*v))
+            return *f;
         fail(key, "expected 0 or 1, found " + boost::json::serialize(*v));
     }
 

@@ -35,7 +35,7 @@ struct aligned_from_handler {
         "AlignedFrom: compares the From header address and domain with the MAIL FROM address.";
     static constexpr std::string_view default_config = R"({})";
 
-    std::string psl_file = "/usr/share/publicsuffix/public_suffix_list.dat";
+    std::string psl_file = detail::default_psl_file;
     std::shared_ptr<dmarc::public_suffix_list const> psl;
 
     aligned_from_handler() { load_psl(); }
@@ -116,12 +116,7 @@ struct aligned_from_handler {
     }
 
 private:
-    void load_psl()
-    {
-        std::error_code ec;
-        auto list = dmarc::public_suffix_list::load(psl_file, ec);
-        psl = ec ? nullptr : std::make_shared<dmarc::public_suffix_list const>(std::move(list));
-    }
+    void load_psl() { psl = detail::shared_psl(psl_file); }
 
     static std::string lower(std::string s)
     {

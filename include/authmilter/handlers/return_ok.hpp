@@ -34,7 +34,7 @@ struct return_ok_handler {
         "ReturnOK: checks that the MAIL FROM and From domains have MX (or A/AAAA) records.";
     static constexpr std::string_view default_config = R"({})";
 
-    std::string psl_file = "/usr/share/publicsuffix/public_suffix_list.dat";
+    std::string psl_file = detail::default_psl_file;
     std::shared_ptr<dmarc::public_suffix_list const> psl;
 
     return_ok_handler() { load_psl(); }
@@ -131,12 +131,7 @@ private:
         co_return list.empty() ? std::string() : "A Records found: " + list;
     }
 
-    void load_psl()
-    {
-        std::error_code ec;
-        auto list = dmarc::public_suffix_list::load(psl_file, ec);
-        psl = ec ? nullptr : std::make_shared<dmarc::public_suffix_list const>(std::move(list));
-    }
+    void load_psl() { psl = detail::shared_psl(psl_file); }
 };
 
 } // namespace authmilter::handlers

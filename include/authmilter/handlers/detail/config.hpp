@@ -2,11 +2,16 @@
 #ifndef AUTHMILTER_HANDLERS_DETAIL_CONFIG_HPP
 #define AUTHMILTER_HANDLERS_DETAIL_CONFIG_HPP
 
+#include <authmilter/config/perl_values.hpp>
 #include <authmilter/core/cidr.hpp>
+#include <authmilter/dmarc/public_suffix_list.hpp>
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <map>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -32,19 +37,8 @@ read_flag(boost::json::object const& o, std::string_view key, bool fallback)
     auto const* v = o.if_contains(key);
     if(v == nullptr || v->is_null())
         return fallback;
-    if(v->is_bool())
-        return v->as_bool();
-    if(v->is_int64())
-        return v->as_int64() != 0;
-    if(v->is_uint64())
-        return v->as_uint64() != 0;
-    if(v->is_string()) {
-        std::string_view const s = v->as_string();
-        if(s == "1" || s == "yes" || s == "true")
-            return true;
-        if(s == "0" || s == "no" || s == "false" || s.empty())
-            return false;
-    }
+    if(auto const f = config::perl_flag(*v))
+        return *f;
     throw std::invalid_argument(std::string(key) + ": expected 0 or 1, found " + boost::json::serialize(*v));
 }
 
@@ -94,6 +88,26 @@ contains(std::vector<core::cidr> const& nets, core::ip_address const& ip) noexce
             return true;
     return false;
 }
+
+/// The Public Suffix List at `path`, loaded once per path and shared by every handler that
+/// asks for it; nullptr when it cannot be read.
+inline std::shared_ptr<dmarc::public_suffix_list const>
+shared_psl(std::string const& path)
+{
+    static std::mutex mutex;
+    static std::map<std::string, std::shared_ptr<dmarc::public_suffix_list const>> loaded;
+    std::lock_guard lock(mutex);
+    if(auto it = loaded.find(path); it != loaded.end())
+        return it->second;
+    std::error_code ec;
+    auto list = dmarc::public_suffix_list::load(path, ec);
+    auto shared = ec ? nullptr : std::make_shared<dmarc::public_suffix_list const>(std::move(list));
+    loaded.emplace(path, shared);
+    return shared;
+}
+
+/// Debian's Public Suffix List (package `publicsuffix`).
+inline constexpr char const* default_psl_file = "/usr/share/publicsuffix/public_suffix_list.dat";
 
 } // namespace authmilter::handlers::detail
 
