@@ -142,7 +142,6 @@ struct section_counter {
     }
 };
 
-
 using tag_map = std::map<std::string, std::string>;
 
 tag_map
