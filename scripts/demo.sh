@@ -1,8 +1,9 @@
 #!/bin/sh
-# Builds the examples and runs the main job on a sample message.
+# Builds the daemon and starts it in the foreground on its embedded default configuration:
+# a milter on inet:8893@localhost with the standard handlers. Stop it with Ctrl-C.
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 cmake --preset default
-cmake --build --preset default --target custom_mta
-./build/default/examples/custom_mta examples/custom_mta/sample.eml
+cmake --build --preset default --target authentication_milter
+exec ./build/default/examples/authentication_milter --prefix examples/authentication_milter/etc
