@@ -286,11 +286,19 @@ private:
         action_ = action::write_command;
     }
 
+    // A next hop's 421 means *it* closes; we do not, so the upstream gets 451 with its text.
+    static reply upstream_form(reply r)
+    {
+        if(r.code == 421)
+            r.code = 451;
+        return r;
+    }
+
     void refuse(reply const& r, std::string_view where)
     {
         outcome_.delivered = false;
         if(r.transient() || r.permanent())
-            outcome_.answer = r;
+            outcome_.answer = upstream_form(r);
         else
             outcome_.answer = reply(
                 451, "4.4.2", "Next hop answered " + std::string(where) + " with " + std::to_string(r.code));
@@ -358,7 +366,7 @@ private:
             else if(accepted_ == 0)
                 outcome_.answer =
                     first_refusal_->transient()
-                        ? *first_refusal_
+                        ? upstream_form(*first_refusal_)
                         : reply(451, "4.4.0", "Next hop refused RCPT: " + first_refusal_->text());
             else
                 outcome_.answer =

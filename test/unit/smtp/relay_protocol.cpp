@@ -103,6 +103,8 @@ BOOST_AUTO_TEST_CASE(refusals_are_passed_on_and_never_delivered)
     auto o = outcome({"554 5.3.2 go away\r\n"});
     BOOST_TEST(!o.delivered);
     BOOST_TEST(o.answer.to_string() == "554 5.3.2 go away\r\n");
+    o = outcome({"421 4.3.2 shutting down\r\n"}); // its closing is not ours
+    BOOST_TEST(o.answer.to_string() == "451 4.3.2 shutting down\r\n");
     o = outcome({"220 x\r\n", "250 x\r\n", "452 4.3.1 full\r\n"});
     BOOST_TEST(o.answer.to_string() == "452 4.3.1 full\r\n");
     // Every recipient refused permanently: the first refusal.
