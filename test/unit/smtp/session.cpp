@@ -390,3 +390,57 @@ BOOST_AUTO_TEST_CASE(verdict_reply_defaults)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(smtp_session_random)
+
+// Random conversations from a vocabulary of good and bad pieces: the replies do not depend on
+// how the bytes were split, and nothing throws.
+BOOST_AUTO_TEST_CASE(random_scripts_are_split_invariant)
+{
+    static char const* const pieces[] = {"EHLO a.example\r\n",
+                                         "HELO b\r\n",
+                                         "MAIL FROM:<x@example.org>\r\n",
+                                         "MAIL FROM:<reject@example.org>\r\n",
+                                         "RCPT TO:<y@example.net>\r\n",
+                                         "RCPT TO:<refuse@example.net>\r\n",
+                                         "DATA\r\n",
+                                         "RSET\r\n",
+                                         "NOOP\r\n",
+                                         "XFORWARD ADDR=192.0.2.9 NAME=n\r\n",
+                                         "XFORWARD BAD\r\n",
+                                         "Subject: s\r\n",
+                                         "\r\n",
+                                         ".\r\n",
+                                         "..x\r\n",
+                                         "body\r\n",
+                                         "bare\n",
+                                         "\r",
+                                         "X-Test-Verdict: reject\r\n",
+                                         "X-Test-Verdict: discard\r\n",
+                                         " folded\r\n",
+                                         "VRFY\r\n",
+                                         "MAIL FROM:<x@example.org> SIZE=9\r\n",
+                                         "QUIT\r\n"};
+    harness h;
+    h.opts.limits.max_message_size = 200;
+    h.opts.limits.max_command_line = 40;
+    h.opts.max_header_bytes = 60;
+    h.opts.chunk_limit = 8;
+    std::mt19937 rng(12345);
+    for(int round = 0; round < 150; ++round) {
+        std::string script;
+        auto const n = rng() % 30;
+        for(unsigned i = 0; i < n; ++i)
+            script += pieces[rng() % std::size(pieces)];
+        auto const whole = h.run({script});
+        for(int k = 0; k < 4; ++k) {
+            auto const cut = script.empty() ? 0 : rng() % script.size();
+            auto const cut2 = cut + (script.size() - cut) / 2;
+            std::string_view const sv(script);
+            BOOST_TEST(h.run({sv.substr(0, cut), sv.substr(cut, cut2 - cut), sv.substr(cut2)}) == whole,
+                       script);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
