@@ -149,7 +149,7 @@ run_milter_daemon(command_line const& cl, logger& log)
     }
     dns::caching_resolver<dns::cares_resolver&> resolver(*cares);
 
-    milter::pipeline_server_options sopts;
+    milter::server_options sopts;
     auto ms = [](std::chrono::seconds s, std::chrono::seconds fallback) {
         return std::chrono::duration_cast<std::chrono::milliseconds>(s.count() > 0 ? s : fallback);
     };
@@ -157,7 +157,6 @@ run_milter_daemon(command_line const& cl, logger& log)
     sopts.command_timeout = ms(cfg.command_timeout, std::chrono::seconds(30));
     sopts.content_timeout = ms(cfg.content_timeout, std::chrono::seconds(300));
     sopts.listen_backlog = static_cast<int>(cfg.listen_backlog);
-    sopts.log = [&log](std::string const& line) { log.info(line); };
     using server_type =
         milter::pipeline_server<Chain, dns::caching_resolver<dns::cares_resolver&>, daemon_sinks>;
     server_type server(io.get_executor(), gen, resolver, sopts);
@@ -186,12 +185,12 @@ run_milter_daemon(command_line const& cl, logger& log)
 
     boost::asio::signal_set signals(io, SIGHUP, SIGTERM, SIGINT);
     signals.add(SIGQUIT);
-    boost::asio::steady_timer drain(io);
     std::function<void()> wait_signal;
-    std::function<void(int)> drain_step;
-    drain_step = [&](int left) {
+    // Stop: no new connections; those in flight get 30 s to finish, then the MTA's
+    // milter_default_action applies to what is left. The loop ends when the last one is gone.
+    boost::asio::steady_timer drain(io);
+    std::function<void(int)> drain_step = [&](int left) {
         if(server.active_connections() == 0 || left <= 0) {
-            server.close_connections();
             io.stop();
             return;
         }
@@ -216,8 +215,8 @@ run_milter_daemon(command_line const& cl, logger& log)
             }
             log.info("stopping: waiting for " + std::to_string(server.active_connections()) +
                      " connection(s)");
-            server.stop();
-            drain_step(300);
+            server.stop(std::chrono::seconds(30));
+            drain_step(310);
         });
     };
     wait_signal();
