@@ -1,0 +1,184 @@
+#!/bin/sh
+# Benchmark run: builds (Release), generates the corpus, starts knotd (real DNS on 127.0.0.1) and
+# the daemon with every installed handler, drives it with milter_load at C = 1, 16, 256, 1000
+# (cold cache first, then warm), measures the physical limit with OpenSSL alone on the same
+# corpus, counts the daemon's syscalls with strace, and (when installed) runs OpenDKIM in verify
+# mode through the same client. Prints RESULT lines; see doc/benchmarks.md.
+# Usage: benchmark/run.sh [BUILD_DIR]   (env: DURATION=seconds per warm run, default 5)
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$ROOT/build/bench}
+DURATION=${DURATION:-5}
+WORK=$(mktemp -d /tmp/authmilter-bench-XXXXXX)
+PIDS=
+cleanup() {
+  for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+  sleep 0.5
+  for p in $PIDS; do kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { # port
+  i=0
+  until python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null; do
+    i=$((i+1)); [ $i -gt 100 ] && { echo "nothing listens on $1" >&2; exit 1; }; sleep 0.1
+  done
+}
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- include examples || echo ' (+ uncommitted changes)')"
+
+echo "== build"
+cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DAUTHMILTER_BUILD_BENCHMARKS=ON >/dev/null
+cmake --build "$BUILD" --target authentication_milter micro corpus_gen milter_load physical_limit -j2 | tail -1
+B=$BUILD/benchmark
+
+echo "== corpus"
+"$B/corpus_gen" "$WORK/mixed" --seed 1 --count 400
+"$B/corpus_gen" "$WORK/c4k" --seed 2 --count 200 --body 4096 --only-rsa2048 --keys "$WORK/mixed/keys"
+
+echo "== knotd"
+KPORT=$(free_port)
+mkdir -p "$WORK/knot"
+cp "$WORK/mixed/bench.test.zone" "$WORK/mixed/18.198.in-addr.arpa.zone" "$WORK/knot/"
+cat > "$WORK/knot/knot.conf" <<KNOT
+server:
+    rundir: "$WORK/knot"
+    listen: 127.0.0.1@$KPORT
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+database:
+    storage: "$WORK/knot"
+log:
+  - target: stderr
+    any: warning
+template:
+  - id: default
+    storage: "$WORK/knot"
+zone:
+  - domain: bench.test
+    file: bench.test.zone
+  - domain: 18.198.in-addr.arpa
+    file: 18.198.in-addr.arpa.zone
+KNOT
+/usr/sbin/knotd -c "$WORK/knot/knot.conf" 2>"$WORK/knot/log" &
+PIDS="$PIDS $!"
+sleep 1
+
+echo "== physical limit (OpenSSL alone, same corpora)"
+"$B/physical_limit" "$WORK/mixed" | sed 's/label=physical_limit/label=physical_limit_mixed/'
+"$B/physical_limit" "$WORK/c4k" | sed 's/label=physical_limit/label=physical_limit_4k/'
+
+ALL_HANDLERS='"Auth": {}, "LocalIP": {}, "TrustedIP": { "trusted_ip_list": [] }, "TLS": {},
+        "IPRev": {}, "PTR": {}, "SPF": {}, "DKIM": {}, "Sanitize": {}, "AddID": {}, "Size": {}'
+start_daemon() { # name handlers
+  MPORT=$(free_port)
+  mkdir -p "$WORK/$1"
+  cat > "$WORK/$1/authentication_milter.json" <<JSON
+{
+    "connection": "inet:$MPORT@127.0.0.1",
+    "protocol": "milter",
+    "dns_resolvers": ["127.0.0.1:$KPORT"],
+    "dns_timeout": 2,
+    "dns_retry": 1,
+    "max_children": 2000,
+    "listen_backlog": 4096,
+    "authserv_id": "mx.bench.test",
+    "handlers": { $2 }
+}
+JSON
+  "$BUILD/examples/authentication_milter" --prefix "$WORK/$1" --pidfile "$WORK/$1/pid" \
+    >"$WORK/$1/log" 2>&1 &
+  DPID=$!
+  PIDS="$PIDS $DPID"
+  wait_port "$MPORT"
+}
+
+load() { # label conns threads [extra args]
+  l=$1; c=$2; t=$3; shift 3
+  "$B/milter_load" --port "$MPORT" --pid "$DPID" --label "$l" --conns "$c" --threads "$t" "$@" \
+    2>"$WORK/load.err" || { echo "(errors; first ones:)"; head -3 "$WORK/load.err"; }
+}
+
+echo "== authmilter, every installed handler, DNS from knotd"
+start_daemon am "$ALL_HANDLERS"
+echo "rss_idle_kib=$(grep VmRSS /proc/$DPID/status | tr -s ' ' | cut -d' ' -f2)"
+# Cold cache: a fresh daemon, each message of the corpus once.
+load cold_mixed_c16 16 1 --corpus "$WORK/mixed" --messages 400
+for c in 1 16 256 1000; do
+  load warm_mixed_c$c $c 1 --corpus "$WORK/mixed" --warmup 1 --duration "$DURATION"
+done
+load warm_mixed_c256_2threads 256 2 --corpus "$WORK/mixed" --warmup 1 --duration "$DURATION"
+for c in 4 16; do
+  load warm_4k_rsa2048_c$c $c 1 --corpus "$WORK/c4k" --warmup 1 --duration "$DURATION"
+done
+load warm_4k_rsa2048_c4_quickack 4 1 --corpus "$WORK/c4k" --warmup 1 --duration "$DURATION" --quickack
+load warm_4k_rsa2048_c16_10perconn 16 1 --corpus "$WORK/c4k" --per-conn 10 --warmup 1 --duration "$DURATION"
+
+if command -v strace >/dev/null; then
+  echo "== syscalls of the daemon for 2000 messages (4 KB corpus, C=16; strace slows it: no timing here)"
+  strace -c -f -p "$DPID" -o "$WORK/strace.txt" &
+  SPID=$!
+  sleep 1
+  "$B/milter_load" --port "$MPORT" --conns 16 --corpus "$WORK/c4k" --messages 2000 >/dev/null 2>&1 || true
+  kill -INT $SPID; wait $SPID 2>/dev/null || true
+  head -25 "$WORK/strace.txt"
+  awk '$NF=="total"{print "syscalls_per_message=" $(NF-2)/2000}' "$WORK/strace.txt"
+fi
+if [ "${PERF:-1}" = 1 ] && command -v perf >/dev/null; then
+  echo "== profile of the daemon (perf, 4 KB corpus, C=4; top symbols, children excluded)"
+  perf record -q -F 499 -g -p "$DPID" -o "$WORK/perf.data" -- sleep 4 >/dev/null 2>&1 &
+  PPID_=$!
+  "$B/milter_load" --port "$MPORT" --conns 4 --corpus "$WORK/c4k" --duration 4 >/dev/null 2>&1 || true
+  wait $PPID_ || true
+  perf report -i "$WORK/perf.data" --stdio --no-children --sort dso,symbol 2>/dev/null | grep -E '^ +[0-9.]+%' | head -25
+fi
+kill "$DPID"; wait "$DPID" 2>/dev/null || true
+
+echo "== the same daemon with no handler at all (protocol cost only)"
+start_daemon empty ""
+load nohandlers_4k_c4 4 1 --corpus "$WORK/c4k" --warmup 1 --duration "$DURATION"
+load nohandlers_4k_c16 16 1 --corpus "$WORK/c4k" --warmup 1 --duration "$DURATION"
+kill "$DPID"; wait "$DPID" 2>/dev/null || true
+
+if [ -x /usr/sbin/opendkim ]; then
+  echo "== OpenDKIM $(/usr/sbin/opendkim -V 2>&1 | head -1 | cut -d' ' -f3), verify mode, same DNS, same client"
+  OPORT=$(free_port)
+  mkdir -p "$WORK/odk"
+  cat > "$WORK/odk/opendkim.conf" <<ODK
+Mode v
+Socket inet:$OPORT@127.0.0.1
+Nameservers 127.0.0.1
+Background no
+Syslog no
+PidFile $WORK/odk/pid
+AlwaysAddARHeader yes
+AuthservID mx.bench.test
+ODK
+  # OpenDKIM (libunbound/libresolv) cannot take a port: it asks port 53. A resolv.conf-style
+  # setup with a port is not possible either, so OpenDKIM reads the keys from a file instead:
+  # a KeyTable-like test file (TestPublicKeys) with the same records, which costs no DNS at all.
+  awk '/_domainkey/ {line=$0; sub(/ IN TXT \(/,"",line); name=$1; rec=""; while (match(line, /"[^"]*"/)) { rec=rec substr(line,RSTART+1,RLENGTH-2); line=substr(line,RSTART+RLENGTH) } print name ".bench.test " rec }' \
+    "$WORK/mixed/bench.test.zone" > "$WORK/odk/keys.txt"
+  echo "TestPublicKeys $WORK/odk/keys.txt" >> "$WORK/odk/opendkim.conf"
+  /usr/sbin/opendkim -f -x "$WORK/odk/opendkim.conf" >"$WORK/odk/log" 2>&1 &
+  DPID=$!
+  PIDS="$PIDS $DPID"
+  MPORT=$OPORT
+  wait_port "$MPORT"
+  for c in 4 16; do
+    load opendkim_4k_rsa2048_c$c $c 1 --corpus "$WORK/c4k" --warmup 1 --duration "$DURATION"
+  done
+  load opendkim_4k_rsa2048_c4_quickack 4 1 --corpus "$WORK/c4k" --warmup 1 --duration "$DURATION" --quickack
+  load opendkim_4k_rsa2048_c16_quickack 16 1 --corpus "$WORK/c4k" --warmup 1 --duration "$DURATION" --quickack
+  load opendkim_mixed_c16 16 1 --corpus "$WORK/mixed" --warmup 1 --duration "$DURATION"
+  kill "$DPID"; wait "$DPID" 2>/dev/null || true
+else
+  echo "== OpenDKIM not installed (apt-get install opendkim): no comparison"
+fi
+
+echo "== microbenchmarks (CPU time is the figure: the machine is shared)"
+"$B/micro" --benchmark_min_time=0.2
