@@ -12,7 +12,8 @@ PACKAGES="g++ cmake ninja-build pkg-config ccache git ca-certificates
   publicsuffix
   knot
   python3-dkim libmail-dkim-perl
-  postfix"
+  postfix
+  libbenchmark-dev"
 
 missing=
 for p in $PACKAGES; do
