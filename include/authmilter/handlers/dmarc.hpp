@@ -262,7 +262,9 @@ read_string(boost::json::object const& o, std::string_view key, std::string fall
     @endcode
 
     Stages: envrcpt (the last recipient is kept for reports, `report_skip_to`), header (List-Id /
-    List-Post mark list mail; every From field is kept), eom (a coroutine: every From domain is
+    List-Post mark list mail; every From field is kept), eoh (a coroutine: the policy discovery
+    of each From domain starts in the background, so that its answers are in the caching
+    resolver by eom), abort (forgets it), eom (a coroutine: every From domain is
     evaluated with the SPF and DKIM handlers' results, local policy applied, entries written, and
     a quarantine or reject verdict set). Local, trusted and authenticated clients are skipped.
 
@@ -470,6 +472,9 @@ struct dmarc_handler {
     {
         auto& txn = ctx.txn();
         auto& st = ctx.state();
+        // The prefetch has done its work (its answers are cached or in flight); its slot need
+        // not live on with the message's state.
+        st.prefetch.reset();
         if(txn.trust().skip_checks())
             co_return;
         if(!ctx.template enabled<spf_handler>() || !ctx.template enabled<dkim_handler>()) {

@@ -21,13 +21,16 @@ template<class Chain> struct session {
     using txn_type =
         authmilter::pipeline::transaction<Chain, authmilter::dns::zone_resolver, authmilter::authres::result>;
 
+    // Declared first, destroyed last: handler states (pipeline::deferred slots hold timers)
+    // must not outlive the context their I/O objects belong to, as in a real front-end.
+    boost::asio::io_context io;
     Chain chain;
     authmilter::dns::zone_resolver zone;
     txn_type txn{chain, zone};
 
     template<class F> void run(F f)
     {
-        boost::asio::io_context io;
+        io.restart();
         std::exception_ptr error;
         boost::asio::co_spawn(io, f(), [&](std::exception_ptr e) { error = e; });
         io.run();
