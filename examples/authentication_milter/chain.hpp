@@ -7,6 +7,7 @@
 #include <authmilter/handlers/aligned_from.hpp>
 #include <authmilter/handlers/auth.hpp>
 #include <authmilter/handlers/dkim.hpp>
+#include <authmilter/handlers/dmarc.hpp>
 #include <authmilter/handlers/iprev.hpp>
 #include <authmilter/handlers/local_ip.hpp>
 #include <authmilter/handlers/ptr.hpp>
@@ -22,10 +23,10 @@ namespace authmilter_daemon {
 
 namespace h = authmilter::handlers;
 
-using chain = authmilter::pipeline::pipeline<h::auth_handler, h::local_ip_handler, h::trusted_ip_handler,
-                                             h::tls_handler, h::iprev_handler, h::ptr_handler, h::spf_handler,
-                                             h::dkim_handler, h::sanitize_handler, h::aligned_from_handler,
-                                             h::return_ok_handler, h::add_id_handler, h::size_handler>;
+using chain = authmilter::pipeline::pipeline<
+    h::auth_handler, h::local_ip_handler, h::trusted_ip_handler, h::tls_handler, h::iprev_handler,
+    h::ptr_handler, h::spf_handler, h::dkim_handler, h::dmarc_handler, h::sanitize_handler,
+    h::aligned_from_handler, h::return_ok_handler, h::add_id_handler, h::size_handler>;
 
 } // namespace authmilter_daemon
 

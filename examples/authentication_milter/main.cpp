@@ -115,7 +115,7 @@ main(int argc, char** argv)
             if(int const rc = authmilter::app::control_daemon(cl); rc >= 0)
                 return rc;
         authmilter::app::logger log;
-        return authmilter::app::run_milter_daemon<authmilter_daemon::chain>(cl, log);
+        return authmilter::app::run_daemon<authmilter_daemon::chain>(cl, log);
     } catch(authmilter::config::config_error const& e) {
         std::cerr << "authentication_milter: configuration refused: " << e.what() << "\n";
         return authmilter::app::exit_config_error;

@@ -14,6 +14,7 @@
 #include <authmilter/dns/cares_resolver.hpp>
 #include <authmilter/milter/pipeline_server.hpp>
 #include <authmilter/sinks/authres_sink.hpp>
+#include <authmilter/smtp/server.hpp>
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -105,13 +106,14 @@ control_daemon(command_line const& cl)
     return -1;
 }
 
-/** Runs the milter daemon until SIGTERM/SIGINT/SIGQUIT: binds the listeners, drops privileges,
-    reloads the configuration on SIGHUP (a bad new file leaves the old one running, and says
-    why), and on stop lets the connections in flight finish (up to 30 s).
+/** Runs the daemon (milter, or SMTP after-queue filter with `"protocol": "smtp"`) until
+   SIGTERM/SIGINT/SIGQUIT: binds the listeners, drops privileges, reloads the configuration on SIGHUP (a bad
+   new file leaves the old one running, and says why), and on stop lets the connections in flight finish (up
+   to 30 s).
 */
 template<class Chain>
 int
-run_milter_daemon(command_line const& cl, logger& log)
+run_daemon(command_line const& cl, logger& log)
 {
     using generation_type = milter::generation<Chain, daemon_sinks>;
     config::loaded_config loaded;
@@ -126,11 +128,6 @@ run_milter_daemon(command_line const& cl, logger& log)
     for(auto const& w : loaded.warnings)
         std::cerr << "authentication_milter: warning: " << w << "\n";
     auto const& cfg = loaded.config;
-    if(cfg.protocol != "milter") {
-        std::cerr << "authentication_milter: protocol \"" << cfg.protocol
-                  << "\" is not available in this build (use \"milter\")\n";
-        return exit_config_error;
-    }
     if(cl.daemon)
         daemonize(cfg.error_log);
     log.open(cl.ident, cl.daemon, cfg.logtoerr || !cl.daemon, cfg.debug);
@@ -157,20 +154,37 @@ run_milter_daemon(command_line const& cl, logger& log)
     sopts.command_timeout = ms(cfg.command_timeout, std::chrono::seconds(30));
     sopts.content_timeout = ms(cfg.content_timeout, std::chrono::seconds(300));
     sopts.listen_backlog = static_cast<int>(cfg.listen_backlog);
-    using server_type =
-        milter::pipeline_server<Chain, dns::caching_resolver<dns::cares_resolver&>, daemon_sinks>;
-    server_type server(io.get_executor(), gen, resolver, sopts);
+    using resolver_type = dns::caching_resolver<dns::cares_resolver&>;
+    using server_type = milter::pipeline_server<Chain, resolver_type, daemon_sinks>;
+    using smtp_server_type = smtp::server<Chain, resolver_type, daemon_sinks>;
+    bool const smtp_mode = cfg.protocol == "smtp";
+    std::unique_ptr<server_type> milter_server;
+    std::unique_ptr<smtp_server_type> smtp_server;
+    if(smtp_mode) {
+        smtp::server_options o;
+        o.smtp = cfg.smtp;
+        o.ip_map = cfg.ip_map;
+        o.listen_backlog = static_cast<int>(cfg.listen_backlog);
+        o.log = [&log](std::string_view line) { log.info(std::string(line)); };
+        smtp_server =
+            std::make_unique<smtp_server_type>(io.get_executor(), gen->pipeline, resolver, gen->sinks, o);
+    } else {
+        milter_server = std::make_unique<server_type>(io.get_executor(), gen, resolver, sopts);
+    }
+    auto active = [&]() -> std::size_t {
+        return smtp_mode ? smtp_server->active_connections() : milter_server->active_connections();
+    };
     for(auto const& l : cfg.listeners) {
         auto const old_umask =
             l.umask.empty() ? -1 : static_cast<int>(::umask(static_cast<mode_t>(parse_umask(l.umask))));
-        auto const ec = server.listen(l.address);
+        auto const ec = smtp_mode ? smtp_server->listen(l.address) : milter_server->listen(l.address);
         if(old_umask >= 0)
             ::umask(static_cast<mode_t>(old_umask));
         if(ec) {
             log.error("cannot listen on " + l.address.to_string() + ": " + ec.message());
             return 69; // EX_UNAVAILABLE
         }
-        log.info("listening on " + l.address.to_string());
+        log.info("listening on " + l.address.to_string() + (smtp_mode ? " (smtp)" : " (milter)"));
     }
     if(cl.daemon || cl.pidfile != command_line{}.pidfile) {
         if(auto ec = write_pidfile(cl.pidfile, ::getpid()))
@@ -190,7 +204,7 @@ run_milter_daemon(command_line const& cl, logger& log)
     // milter_default_action applies to what is left. The loop ends when the last one is gone.
     boost::asio::steady_timer drain(io);
     std::function<void(int)> drain_step = [&](int left) {
-        if(server.active_connections() == 0 || left <= 0) {
+        if(active() == 0 || left <= 0) {
             io.stop();
             return;
         }
@@ -204,7 +218,10 @@ run_milter_daemon(command_line const& cl, logger& log)
             if(sig == SIGHUP) {
                 try {
                     auto fresh = config::load_configuration(cl.prefix);
-                    server.reload(make_generation<Chain>(fresh));
+                    auto next = make_generation<Chain>(fresh); // validates the new file in both modes
+                    if(smtp_mode)
+                        throw std::runtime_error("SMTP mode takes a new configuration on restart only");
+                    milter_server->reload(std::move(next));
                     log.set_debug(fresh.config.debug);
                     log.info("configuration reloaded");
                 } catch(std::exception const& e) {
@@ -213,15 +230,18 @@ run_milter_daemon(command_line const& cl, logger& log)
                 wait_signal();
                 return;
             }
-            log.info("stopping: waiting for " + std::to_string(server.active_connections()) +
-                     " connection(s)");
-            server.stop(std::chrono::seconds(30));
+            log.info("stopping: waiting for " + std::to_string(active()) + " connection(s)");
+            if(smtp_mode)
+                smtp_server->stop(std::chrono::seconds(30));
+            else
+                milter_server->stop(std::chrono::seconds(30));
             drain_step(310);
         });
     };
     wait_signal();
 
-    unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    // The SMTP server runs its connections without strands: one thread.
+    unsigned threads = smtp_mode ? 1u : std::max(1u, std::thread::hardware_concurrency());
     if(cfg.max_children > 0)
         threads = std::min<unsigned>(threads, static_cast<unsigned>(cfg.max_children));
     std::vector<std::thread> pool;

@@ -40,6 +40,7 @@ inline constexpr std::string_view embedded_default_config = R"json({
         "TLS": {},
         "SPF": { "hide_received-spf_header": 0, "hide_none": 0 },
         "DKIM": { "hide_none": 0 },
+        "DMARC": { "hide_none": 0, "detect_list_id": 1, "no_list_reject": 1, "hard_reject": 0 },
         "Sanitize": { "hosts_to_remove": [], "remove_headers": "yes" }
     }
 })json";
