@@ -74,6 +74,7 @@ struct spf_handler {
         R"({ "hide_received-spf_header": 0, "hide_none": 0, "best_guess": 0, "spfu_detection": 0, "helo_check": 0 })";
 
     bool hide_received_spf_header = false;
+    std::string authserv_id; ///< the global `authserv_id`, set by the daemon; `receiver=` uses it
     bool hide_none = false;
     bool helo_check = false;
     bool best_guess = false;
@@ -90,6 +91,17 @@ struct spf_handler {
         pipeline::deferred<spf::result> pending;
         pipeline::deferred<spf::result> pending_helo;
     };
+
+    /// Called by the daemon with the global `authserv_id`.
+    void set_authserv_id(std::string id) { authserv_id = std::move(id); }
+
+    /// `receiver=` of Received-SPF and `%{r}`: the authserv-id when one is configured, else the
+    /// host name the MTA gave (the Perl tool always uses the host name; with no `authserv_id`
+    /// set the two are the same).
+    template<class Transaction> std::string receiver(Transaction const& txn) const
+    {
+        return authserv_id.empty() ? detail::my_hostname(txn) : authserv_id;
+    }
 
     void configure(boost::json::value const& v)
     {
@@ -126,7 +138,7 @@ struct spf_handler {
             st.identity = path->local_part + "@" + st.domain;
         }
         spf::options opts;
-        opts.receiver = detail::my_hostname(txn);
+        opts.receiver = receiver(txn);
         auto ex = co_await boost::asio::this_coro::executor;
         auto& resolver = txn.resolver();
         bool const mfrom = st.scope == spf::scope::mfrom;
@@ -166,8 +178,8 @@ struct spf_handler {
         if(!(hide_none && st.result == spf::code::none)) {
             ctx.add_result(detail::to_authres(spf::authres_for(st.detail, st.scope, mail_from, helo, style)));
             if(!hide_received_spf_header) {
-                std::string const receiver = detail::my_hostname(txn);
-                spf::check_info info{st.scope, st.identity, helo, *txn.connection().client_ip, receiver};
+                std::string const receiver_name = receiver(txn);
+                spf::check_info info{st.scope, st.identity, helo, *txn.connection().client_ip, receiver_name};
                 ctx.add_edit(pipeline::header_edit::insert(
                     1, "Received-SPF", spf::wrap_received_spf(spf::received_spf_field(st.detail, info))));
             }

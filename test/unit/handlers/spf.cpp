@@ -65,6 +65,17 @@ BOOST_AUTO_TEST_CASE(pass_writes_ar_and_received_spf_like_the_perl_tool)
     BOOST_TEST((st.result == authmilter::spf::code::pass));
 }
 
+BOOST_AUTO_TEST_CASE(receiver_is_the_configured_authserv_id)
+{
+    test_harness::session<chain> s;
+    publish(s);
+    s.chain.get<h::spf_handler>().set_authserv_id("auth.example.org");
+    s.connect("192.0.2.1", "mail.example.com");
+    s.message(message, "marc@example.net");
+    BOOST_REQUIRE_EQUAL(s.txn.edits().size(), 1u);
+    BOOST_TEST(s.txn.edits()[0].value.find("receiver=auth.example.org;") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(fail_and_softfail)
 {
     test_harness::session<chain> s;
