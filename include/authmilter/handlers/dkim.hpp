@@ -8,6 +8,7 @@
 #include <authmilter/dkim/verifier.hpp>
 #include <authmilter/dns/answer.hpp>
 #include <authmilter/handlers/detail/config.hpp>
+#include <authmilter/pipeline/deferred.hpp>
 #include <authmilter/pipeline/stage.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -89,11 +90,12 @@ struct dkim_handler {
     dkim::verify_options verify;
 
     struct state {
-        std::optional<dkim::verifier> verifier;         ///< made at the first header (or envfrom)
-        std::vector<std::string> pending;               ///< key lookups asked for, not yet answered
-        std::vector<dkim::signature_result> signatures; ///< per DKIM-Signature, header order (at eom)
-        dkim::result best = dkim::result::none;         ///< best of `signatures`
-        bool done = false;                              ///< eom has evaluated the signatures
+        std::optional<dkim::verifier> verifier;            ///< made at the first header (or envfrom)
+        std::vector<std::string> pending;                  ///< key lookups asked for, not yet answered
+        pipeline::deferred<std::vector<dns::answer>> keys; ///< those lookups, started at end of headers
+        std::vector<dkim::signature_result> signatures;    ///< per DKIM-Signature, header order (at eom)
+        dkim::result best = dkim::result::none;            ///< best of `signatures`
+        bool done = false;                                 ///< eom has evaluated the signatures
 
         /// The d= of every signature that passed, in header order, without duplicates.
         std::vector<std::string> passing_domains() const
@@ -142,11 +144,18 @@ struct dkim_handler {
             s.pending.push_back(std::move(q->name));
     }
 
-    void on_eoh(auto& ctx, pipeline::events::eoh const&) const
+    boost::asio::awaitable<void> on_eoh(auto& ctx, pipeline::events::eoh const&) const
     {
-        auto const& s = ctx.state();
-        if((!s.verifier || s.verifier->signature_count() == 0) && !hide_none)
-            ctx.add_result(no_signatures_entry("none"));
+        auto& s = ctx.state();
+        if(!s.verifier || s.verifier->signature_count() == 0) {
+            if(!hide_none)
+                ctx.add_result(no_signatures_entry("none"));
+            co_return;
+        }
+        // DESIGN 3: the key lookups start now and are awaited at end of message, so DNS time
+        // overlaps the body transfer.
+        if(!s.pending.empty())
+            s.keys.start(co_await boost::asio::this_coro::executor, fetch(ctx.resolver(), s.pending));
     }
 
     void on_body(auto& ctx, pipeline::events::body const& ev) const
@@ -163,7 +172,13 @@ struct dkim_handler {
             co_return; // eoh wrote dkim=none
         // Every key at once: a message signed by the author and by one or two relays costs one
         // round trip, not one per key (the caching resolver coalesces repeated names).
-        auto answers = co_await query_all(ctx.resolver(), s.pending);
+        // Plain statements: g++ 12 miscompiles co_await inside a conditional expression.
+        std::vector<dns::answer> answers;
+        if(s.keys.started())
+            answers = co_await s.keys.get();
+        else
+            answers = co_await query_all(ctx.resolver(), s.pending);
+        s.keys.reset();
         for(std::size_t i = 0; i < s.pending.size(); ++i)
             s.verifier->on_key(s.pending[i], std::move(answers[i]));
         s.pending.clear();
@@ -213,6 +228,14 @@ struct dkim_handler {
 private:
     // TXT answers for `names`, in their order. A resolver that throws (it should not) counts as
     // a timeout for that name: temperror, never a lost message.
+    template<class Resolver>
+    static boost::asio::awaitable<std::vector<dns::answer>> fetch(Resolver& resolver,
+                                                                  std::vector<std::string> names)
+    {
+        // Owns its copy of the names: it may outlive the stage that started it.
+        co_return co_await query_all(resolver, names);
+    }
+
     template<class Resolver>
     static boost::asio::awaitable<std::vector<dns::answer>> query_all(Resolver& resolver,
                                                                       std::vector<std::string> const& names)
