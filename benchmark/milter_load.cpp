@@ -11,7 +11,8 @@
 // Usage: milter_load --corpus DIR [--host 127.0.0.1] [--port 8893] [--conns C] [--threads T]
 //          [--duration S] [--warmup S] [--messages N] [--per-conn K] [--pid PID] [--label TEXT]
 //          [--quickack]   (TCP_QUICKACK before each read: no delayed-ACK stalls; Postfix does not do this)
-// Prints one "RESULT key=value..." line (for scripts) after a human-readable summary.
+//        milter_load --idle N [--port P] [--pid PID]   (N silent connections: the milter's RSS)
+// Prints one "RESULT key=value..." line (for scripts).
 #include <authmilter/milter/detail/wire.hpp>
 #include <authmilter/milter/protocol.hpp>
 
@@ -35,6 +36,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -471,14 +473,68 @@ cpu_seconds(int pid)
     return (ut + st) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+/// VmRSS (or another field of /proc/<pid>/status, such as VmHWM: the peak) in KiB.
 long
-rss_kib(int pid)
+rss_kib(int pid, char const* field = "VmRSS:")
 {
     std::ifstream f("/proc/" + std::to_string(pid) + "/status");
     for(std::string l; std::getline(f, l);)
-        if(l.rfind("VmRSS:", 0) == 0)
-            return std::stol(l.substr(6));
+        if(l.rfind(field, 0) == 0)
+            return std::stol(l.substr(std::strlen(field)));
     return 0;
+}
+
+/// Idle mode: `n` connections that negotiate and then stay silent until `release_at`.
+asio::awaitable<void>
+idle_worker(tcp::endpoint ep, clock_type::time_point release_at, std::atomic<std::size_t>& established,
+            std::atomic<std::size_t>& failed)
+{
+    auto ex = co_await asio::this_coro::executor;
+    try {
+        tcp::socket sock(ex);
+        co_await sock.async_connect(ep, asio::use_awaitable);
+        connection c(std::move(sock));
+        co_await c.negotiate();
+        ++established;
+        asio::steady_timer t(ex, release_at);
+        co_await t.async_wait(asio::use_awaitable);
+        co_await c.finish();
+    } catch(std::exception const&) {
+        ++failed;
+    }
+}
+
+int
+run_idle(settings const& s, std::size_t n)
+{
+    asio::io_context io(1);
+    tcp::endpoint const ep(asio::ip::make_address(s.host), s.port);
+    long const rss0 = rss_kib(s.pid);
+    std::atomic<std::size_t> established{0}, failed{0};
+    auto const release_at = clock_type::now() + std::chrono::seconds(60);
+    std::thread runner([&] {
+        // In batches, so that the listen backlog is not what is measured.
+        for(std::size_t i = 0; i < n; ++i) {
+            asio::co_spawn(io, idle_worker(ep, release_at, established, failed), asio::detached);
+            if(i % 200 == 199)
+                io.run_for(std::chrono::milliseconds(50));
+        }
+        io.run();
+    });
+    auto const deadline = clock_type::now() + std::chrono::seconds(50);
+    while(established + failed < n && clock_type::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    long const rss1 = rss_kib(s.pid);
+    std::printf(
+        "RESULT label=%s idle_connections=%zu failed=%zu milter_rss_before_kib=%ld milter_rss_idle_kib=%ld "
+        "kib_per_connection=%.1f\n",
+        s.label.empty() ? "idle" : s.label.c_str(), established.load(), failed.load(), rss0, rss1,
+        established ? static_cast<double>(rss1 - rss0) / static_cast<double>(established.load()) : 0.0);
+    std::fflush(stdout);
+    io.stop();
+    runner.join();
+    return failed == 0 ? 0 : 1;
 }
 
 } // namespace
@@ -488,6 +544,7 @@ main(int argc, char** argv)
 {
     settings s;
     std::string corpus_dir;
+    std::size_t idle = 0;
     for(int i = 1; i < argc; ++i) {
         std::string const a = argv[i];
         auto val = [&]() -> std::string {
@@ -515,6 +572,8 @@ main(int argc, char** argv)
             s.max_messages = std::stoull(val());
         else if(a == "--pid")
             s.pid = std::stoi(val());
+        else if(a == "--idle")
+            idle = std::stoull(val());
         else if(a == "--quickack")
             s.quickack = true;
         else if(a == "--label")
@@ -524,6 +583,8 @@ main(int argc, char** argv)
             return 2;
         }
     }
+    if(idle != 0)
+        return run_idle(s, idle);
     if(corpus_dir.empty()) {
         std::cerr
             << "usage: milter_load --corpus DIR [--port P] [--conns C] [--threads T] [--duration S] ...\n";
@@ -574,11 +635,12 @@ main(int argc, char** argv)
                   "RESULT label=%s conns=%u threads=%u messages=%zu seconds=%.2f msgs_per_s=%.0f "
                   "txn_p50_us=%.0f txn_p99_us=%.0f txn_p999_us=%.0f eom_p50_us=%.0f eom_p99_us=%.0f "
                   "eom_p999_us=%.0f errors=%zu accepted=%zu rejected=%zu tempfailed=%zu other=%zu edits=%zu "
-                  "milter_cpu_s=%.2f cpu_s_per_1000=%.3f milter_rss_kib=%ld",
+                  "milter_cpu_s=%.2f cpu_s_per_1000=%.3f milter_rss_kib=%ld milter_peak_rss_kib=%ld",
                   s.label.empty() ? "-" : s.label.c_str(), s.conns, s.threads, t.messages, secs, rate,
                   p(t.txn_us, 0.5), p(t.txn_us, 0.99), p(t.txn_us, 0.999), p(t.eom_us, 0.5),
                   p(t.eom_us, 0.99), p(t.eom_us, 0.999), t.errors, t.accepted, t.rejected, t.tempfailed,
-                  t.other, t.edits, cpu, cpu_per_k, s.pid > 0 ? rss_kib(s.pid) : 0L);
+                  t.other, t.edits, cpu, cpu_per_k, s.pid > 0 ? rss_kib(s.pid) : 0L,
+                  s.pid > 0 ? rss_kib(s.pid, "VmHWM:") : 0L);
     std::cout << line << std::endl;
     return t.errors == 0 ? 0 : 1;
 }
