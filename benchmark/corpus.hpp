@@ -58,7 +58,8 @@ struct corpus_options {
     bool only_rsa2048 = false;
 };
 
-/// The domains are dN.bench.test; client IPs 198.18.N.M (RFC 2544 benchmarking range).
+/// The domains are dN.bench.test; client IPs in 198.51.100.0/24 (TEST-NET-2: not a local range,
+/// so LocalIP leaves the SPF, IPRev and PTR checks to run, unlike 198.18.0.0/15).
 inline std::string
 corpus_domain(std::size_t i)
 {
@@ -90,7 +91,7 @@ public:
                         "@ IN NS ns.bench.test.\nns IN A 127.0.0.1\n";
         z += "_spf1 IN TXT \"v=spf1 ip4:192.0.2.0/24 ip4:203.0.113.0/24 include:_spf2.bench.test ~all\"\n";
         z += "_spf2 IN TXT \"v=spf1 ip6:2001:db8::/32 include:_spf3.bench.test ~all\"\n";
-        z += "_spf3 IN TXT \"v=spf1 ip4:198.18.0.0/15 -all\"\n";
+        z += "_spf3 IN TXT \"v=spf1 ip4:198.51.100.0/24 -all\"\n";
         for(std::size_t d = 0; d < o_.domains; ++d) {
             auto const n = "d" + std::to_string(d);
             z += n + " IN TXT \"v=spf1 a mx include:_spf1.bench.test -all\"\n";
@@ -107,25 +108,29 @@ public:
             z += key_rr("ed25519._domainkey." + n, keys_.ed25519);
         }
         for(std::size_t a = 0; a < 8; ++a)
-            for(std::size_t b = 1; b <= 32; ++b)
-                z += host_name(a, b) + " IN A 198.18." + std::to_string(a) + "." + std::to_string(b) + "\n";
+            for(std::size_t b = 1; b <= 31; ++b)
+                z += host_name(a, b) + " IN A " + client_ip(a, b) + "\n";
         return z;
     }
 
-    /// The reverse zone 18.198.in-addr.arpa for the client addresses.
+    /// The reverse zone 100.51.198.in-addr.arpa for the client addresses.
     std::string reverse_zone() const
     {
-        std::string z = "$ORIGIN 18.198.in-addr.arpa.\n$TTL 3600\n"
+        std::string z = "$ORIGIN 100.51.198.in-addr.arpa.\n$TTL 3600\n"
                         "@ IN SOA ns.bench.test. hostmaster.bench.test. 1 3600 600 86400 300\n"
                         "@ IN NS ns.bench.test.\n";
         for(std::size_t a = 0; a < 8; ++a)
-            for(std::size_t b = 1; b <= 32; ++b)
-                z += std::to_string(b) + "." + std::to_string(a) + " IN PTR " + host_name(a, b) +
-                     ".bench.test.\n";
+            for(std::size_t b = 1; b <= 31; ++b)
+                z += std::to_string(a * 32 + b) + " IN PTR " + host_name(a, b) + ".bench.test.\n";
         return z;
     }
 
 private:
+    static std::string client_ip(std::size_t a, std::size_t b)
+    {
+        return "198.51.100." + std::to_string(a * 32 + b);
+    }
+
     static std::string host_name(std::size_t a, std::size_t b)
     {
         return "mail-" + std::to_string(a) + "-" + std::to_string(b) + ".out";
@@ -195,8 +200,8 @@ private:
         corpus_message m;
         auto const d = uniform(0, o_.domains - 1);
         auto const domain = corpus_domain(d);
-        auto const a = uniform(0, 7), b = uniform(1, 32);
-        m.client_ip = "198.18." + std::to_string(a) + "." + std::to_string(b);
+        auto const a = uniform(0, 7), b = uniform(1, 31);
+        m.client_ip = client_ip(a, b);
         m.client_name = host_name(a, b) + ".bench.test";
         m.helo = m.client_name;
         auto const user = word() + "." + word();

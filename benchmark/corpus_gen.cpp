@@ -1,7 +1,7 @@
 // corpus_gen: writes a benchmark corpus (see corpus.hpp) into a directory:
 //   index.tsv            file, client ip, client name, helo, mail from, rcpt, kind (one line a message)
 //   msgs/NNNNN.eml       the messages (CRLF)
-//   bench.test.zone, 18.198.in-addr.arpa.zone   zone files for knotd (keys, SPF, DMARC, A, PTR)
+//   bench.test.zone, 100.51.198.in-addr.arpa.zone   zone files for knotd (keys, SPF, DMARC, A, PTR)
 //   keys/{rsa2048,rsa1024,ed25519}.pem          the signing keys (new ones unless --keys DIR)
 // Usage: corpus_gen OUTDIR [--seed N] [--count N] [--body BYTES] [--max-body BYTES] [--only-rsa2048]
 //                          [--keys DIR]   (sign with the keys of an earlier corpus: one zone for both)
@@ -76,7 +76,7 @@ main(int argc, char** argv)
         bytes += m.text.size();
     }
     std::ofstream(out / "bench.test.zone") << g.forward_zone();
-    std::ofstream(out / "18.198.in-addr.arpa.zone") << g.reverse_zone();
+    std::ofstream(out / "100.51.198.in-addr.arpa.zone") << g.reverse_zone();
     std::cout << "corpus_gen: " << msgs.size() << " messages, " << bytes << " bytes in " << out.string()
               << "\n";
     return 0;

@@ -11,6 +11,7 @@
 // Usage: milter_load --corpus DIR [--host 127.0.0.1] [--port 8893] [--conns C] [--threads T]
 //          [--duration S] [--warmup S] [--messages N] [--per-conn K] [--pid PID] [--label TEXT]
 //          [--quickack]   (TCP_QUICKACK before each read: no delayed-ACK stalls; Postfix does not do this)
+//          [--show-edits]  (print the first header edits received, to stderr)
 //        milter_load --idle N [--port P] [--pid PID]   (N silent connections: the milter's RSS)
 // Prints one "RESULT key=value..." line (for scripts).
 #include <authmilter/milter/detail/wire.hpp>
@@ -158,6 +159,7 @@ struct settings {
     std::size_t max_messages = 0;
     int pid = 0;
     bool quickack = false;
+    bool show_edits = false;
     std::string label;
 };
 
@@ -294,6 +296,8 @@ is_final_reply(char r)
     return r == 'a' || r == 'c' || r == 'r' || r == 't' || r == 'd' || r == 'y' || r == 'f' || r == '4';
 }
 
+std::atomic<int> shown_edits{0};
+
 asio::awaitable<void>
 worker(shared_state& sh, tcp::endpoint ep)
 {
@@ -396,6 +400,11 @@ worker(shared_state& sh, tcp::endpoint ep)
                                 break;
                             }
                             ++st.edits; // h, i, m, e, +, -, b, q...
+                            if(s.show_edits && shown_edits.fetch_add(1) < 8) {
+                                std::string p = rep.second;
+                                std::replace(p.begin(), p.end(), '\0', '|');
+                                std::cerr << "edit '" << rep.first << "': " << p << "\n";
+                            }
                         }
                     } else {
                         final_reply = r;
@@ -574,6 +583,8 @@ main(int argc, char** argv)
             s.pid = std::stoi(val());
         else if(a == "--idle")
             idle = std::stoull(val());
+        else if(a == "--show-edits")
+            s.show_edits = true;
         else if(a == "--quickack")
             s.quickack = true;
         else if(a == "--label")

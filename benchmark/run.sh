@@ -51,7 +51,7 @@ echo "== corpus"
 echo "== knotd"
 KPORT=$(free_port)
 mkdir -p "$WORK/knot"
-cp "$WORK/mixed/bench.test.zone" "$WORK/mixed/18.198.in-addr.arpa.zone" "$WORK/knot/"
+cp "$WORK/mixed/bench.test.zone" "$WORK/mixed/100.51.198.in-addr.arpa.zone" "$WORK/knot/"
 cat > "$WORK/knot/knot.conf" <<KNOT
 server:
     rundir: "$WORK/knot"
@@ -70,8 +70,8 @@ template:
 zone:
   - domain: bench.test
     file: bench.test.zone
-  - domain: 18.198.in-addr.arpa
-    file: 18.198.in-addr.arpa.zone
+  - domain: 100.51.198.in-addr.arpa
+    file: 100.51.198.in-addr.arpa.zone
 KNOT
 /usr/sbin/knotd -c "$WORK/knot/knot.conf" 2>"$WORK/knot/log" &
 PIDS="$PIDS $!"
@@ -116,6 +116,8 @@ load() { # label conns threads [extra args]
 
 echo "== authmilter, every installed handler, DNS from knotd"
 start_daemon am "$ALL_HANDLERS"
+echo "-- what the daemon adds to the first messages (sanity: dkim=pass, spf=pass, iprev=pass expected)"
+"$B/milter_load" --port "$MPORT" --corpus "$WORK/mixed" --messages 3 --show-edits 2>&1 >/dev/null | cut -c1-400
 echo "rss_idle_kib=$(grep VmRSS /proc/$DPID/status | tr -s ' ' | cut -d' ' -f2)"
 # Cold cache: a fresh daemon, each message of the corpus once.
 load cold_mixed_c16 16 1 --corpus "$WORK/mixed" --messages 400
