@@ -13,6 +13,8 @@
 #include <compare>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace authmilter::sinks {
