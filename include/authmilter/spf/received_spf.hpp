@@ -2,6 +2,7 @@
 #ifndef AUTHMILTER_SPF_RECEIVED_SPF_HPP
 #define AUTHMILTER_SPF_RECEIVED_SPF_HPP
 
+#include <authmilter/core/detail/ascii.hpp>
 #include <authmilter/core/ip_address.hpp>
 #include <authmilter/spf/result.hpp>
 
@@ -81,33 +82,11 @@ authres_entry authres_for(result const& r, scope checked, std::string_view mail_
 
 namespace detail {
 
+// ASCII atext only: Received-SPF values are written for RFC 5322 parsers.
 constexpr bool
 is_atext(char c) noexcept
 {
-    if((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    switch(c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '/':
-    case '=':
-    case '?':
-    case '^':
-    case '_':
-    case '`':
-    case '{':
-    case '|':
-    case '}':
-    case '~': return true;
-    default: return false;
-    }
+    return core::detail::is_atext(c) && !core::detail::is_non_ascii(c);
 }
 
 inline bool
