@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "signing.hpp"
 
 namespace h = authmilter::handlers;
 namespace dns = authmilter::dns;
@@ -88,25 +89,7 @@ publish_key(dns::zone_resolver& z, std::string const& selector, std::string cons
               "v=DKIM1; k=ed25519; p=" + dkim::detail::base64_encode(key.public_key_data()));
 }
 
-// `message` (CRLF) with a DKIM-Signature for d=domain, s=selector prepended.
-std::string
-sign(std::string const& message, dkim::private_key const& key, std::string domain, std::string selector)
-{
-    dkim::sign_options opts;
-    opts.domain = std::move(domain);
-    opts.selector = std::move(selector);
-    dkim::signer s(key, std::move(opts));
-    std::vector<authmilter::core::header_field> headers;
-    std::string body;
-    pl::split_message(message, headers, body);
-    for(auto& f : headers)
-        s.on_header(std::move(f));
-    s.on_body(body);
-    auto field = s.finish();
-    if(!field)
-        throw std::runtime_error("signing failed: " + field.error().message());
-    return field->name + ":" + field->raw_value + "\r\n" + message;
-}
+using test_harness::sign;
 
 std::string
 message_from(std::string const& from, std::string const& extra_headers = "")
