@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -99,8 +100,11 @@ main(int argc, char** argv)
         std::cerr << "authentication_milter: " << parsed.error << "\n";
         return authmilter::app::exit_usage;
     }
-    auto const& cl = parsed.options;
+    auto cl = parsed.options;
     try {
+        // A daemon works in / (and a reload re-reads the prefix): make the paths absolute now.
+        cl.prefix = std::filesystem::absolute(cl.prefix).lexically_normal().string();
+        cl.pidfile = std::filesystem::absolute(cl.pidfile).lexically_normal().string();
         if(cl.version) {
             std::cout << version_text << "\n";
             return 0;

@@ -14,6 +14,8 @@
 #include <authmilter/dns/cares_resolver.hpp>
 #include <authmilter/milter/pipeline_server.hpp>
 #include <authmilter/sinks/authres_sink.hpp>
+#include <authmilter/sinks/dmarc_report_jsonl_sink.hpp>
+#include <authmilter/sinks/dmarc_report_sink.hpp>
 #include <authmilter/smtp/server.hpp>
 
 #include <signal.h>
@@ -25,29 +27,35 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <functional>
 #include <iostream>
 #include <memory>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 namespace authmilter::app {
 
-/// The sinks the daemon writes to at end of message.
-using daemon_sinks = sinks::sink_set<sinks::authres_sink>;
+/// The sinks the daemon writes to at end of message: the A-R header, the DMARC report records.
+using daemon_sinks =
+    sinks::sink_set<sinks::authres_sink, sinks::dmarc_report_sink<sinks::dmarc_report_jsonl_sink>>;
 
 /** Builds one configuration generation of the daemon: the chain configured from the file,
-    the sinks, the milter driver settings (dryrun, quarantine, ip_map).
+    the sinks, the milter driver settings (dryrun, quarantine, ip_map). `report_error` is told
+    about the DMARC report file's write errors (stderr when empty).
 
     @throws config::config_error naming the file and JSON path.
 */
 template<class Chain>
 std::shared_ptr<milter::generation<Chain, daemon_sinks> const>
-make_generation(config::loaded_config const& loaded)
+make_generation(config::loaded_config const& loaded, std::function<void(std::string_view)> report_error = {})
 {
     auto gen = std::make_shared<milter::generation<Chain, daemon_sinks>>();
     auto const file = loaded.files.empty() ? std::string("<embedded default>") : loaded.files.front();
     configure_pipeline(gen->pipeline, loaded.config, file);
-    gen->sinks = daemon_sinks(sinks::authres_sink(authres_options(loaded.config)));
+    gen->sinks = daemon_sinks(sinks::authres_sink(authres_options(loaded.config)),
+                              sinks::dmarc_report_sink<sinks::dmarc_report_jsonl_sink>(
+                                  dmarc_jsonl_sink(gen->pipeline, file, report_error)));
     gen->driver.dryrun = loaded.config.dryrun;
     gen->driver.milter_quarantine = loaded.config.milter_quarantine;
     if(!loaded.config.ip_map.empty()) {
@@ -82,22 +90,29 @@ control_daemon(command_line const& cl)
         std::cout << cl.ident << " is not running\n";
         return 3; // as LSB init scripts report "not running"
     }
-    if(cl.control == "stop") {
+    if(cl.control == "stop" || (cl.control == "restart" && running)) {
         if(!running) {
+            // A pidfile naming a process that is gone (or not ours) is stale: remove it.
+            if(read_pidfile(cl.pidfile))
+                ::unlink(cl.pidfile.c_str());
             std::cout << cl.ident << " is not running\n";
             return 0;
         }
+        // SIGTERM drains (connections in flight get up to 30 s); wait a little longer.
         ::kill(*running, SIGTERM);
-        for(int i = 0; i < 300 && ::kill(*running, 0) == 0; ++i)
+        auto gone = [&] { return !running_daemon(cl.pidfile, cl.ident) || ::kill(*running, 0) != 0; };
+        for(int i = 0; i < 350 && !gone(); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        if(::kill(*running, 0) == 0) {
-            std::cerr << cl.ident << " (pid " << *running << ") did not stop within 30 s\n";
+        if(!gone()) {
+            std::cerr << cl.ident << " (pid " << *running << ") did not stop within 35 s\n";
             return 1;
         }
         std::cout << cl.ident << " stopped\n";
-        return 0;
+        if(cl.control == "stop")
+            return 0;
+        return -1; // restart: a fresh daemon (new listeners, new process)
     }
-    // start | restart: a running daemon reloads its configuration (as the Perl tool's HUP).
+    // start: a running daemon reloads its configuration (as the Perl tool's HUP).
     if(running) {
         ::kill(*running, SIGHUP);
         std::cout << cl.ident << " (pid " << *running << ") is reloading its configuration\n";
@@ -128,8 +143,15 @@ run_daemon(command_line const& cl, logger& log)
     for(auto const& w : loaded.warnings)
         std::cerr << "authentication_milter: warning: " << w << "\n";
     auto const& cfg = loaded.config;
+    // In daemon mode the process that started us exits with the status given here (0 once we
+    // listen), so an init script sees a failure to bind.
+    int ready = -1;
     if(cl.daemon)
-        daemonize(cfg.error_log);
+        ready = daemonize(cfg.error_log);
+    auto fail = [&ready](int status) {
+        report_ready(ready, static_cast<unsigned char>(status));
+        return status;
+    };
     log.open(cl.ident, cl.daemon, cfg.logtoerr || !cl.daemon, cfg.debug);
 
     boost::asio::io_context io;
@@ -142,7 +164,7 @@ run_daemon(command_line const& cl, logger& log)
         cares = std::make_unique<dns::cares_resolver>(io.get_executor(), copts);
     } catch(std::exception const& e) {
         log.error(std::string("cannot start the DNS resolver: ") + e.what());
-        return exit_config_error;
+        return fail(exit_config_error);
     }
     dns::caching_resolver<dns::cares_resolver&> resolver(*cares);
 
@@ -160,14 +182,20 @@ run_daemon(command_line const& cl, logger& log)
     bool const smtp_mode = cfg.protocol == "smtp";
     std::unique_ptr<server_type> milter_server;
     std::unique_ptr<smtp_server_type> smtp_server;
-    if(smtp_mode) {
+    // SMTP mode: a generation's pipeline and sinks are aliasing pointers into it.
+    auto smtp_options = [&log, &ms](config::daemon_config const& c) {
         smtp::server_options o;
-        o.smtp = cfg.smtp;
-        o.ip_map = cfg.ip_map;
-        o.listen_backlog = static_cast<int>(cfg.listen_backlog);
+        o.smtp = c.smtp;
+        o.ip_map = c.ip_map;
+        o.listen_backlog = static_cast<int>(c.listen_backlog);
+        o.content_timeout = ms(c.content_timeout, std::chrono::seconds(300));
         o.log = [&log](std::string_view line) { log.info(std::string(line)); };
-        smtp_server =
-            std::make_unique<smtp_server_type>(io.get_executor(), gen->pipeline, resolver, gen->sinks, o);
+        return o;
+    };
+    if(smtp_mode) {
+        smtp_server = std::make_unique<smtp_server_type>(
+            io.get_executor(), std::shared_ptr<Chain const>(gen, &gen->pipeline), resolver,
+            std::shared_ptr<daemon_sinks const>(gen, &gen->sinks), smtp_options(cfg));
     } else {
         milter_server = std::make_unique<server_type>(io.get_executor(), gen, resolver, sopts);
     }
@@ -182,11 +210,12 @@ run_daemon(command_line const& cl, logger& log)
             ::umask(static_cast<mode_t>(old_umask));
         if(ec) {
             log.error("cannot listen on " + l.address.to_string() + ": " + ec.message());
-            return 69; // EX_UNAVAILABLE
+            return fail(69); // EX_UNAVAILABLE
         }
         log.info("listening on " + l.address.to_string() + (smtp_mode ? " (smtp)" : " (milter)"));
     }
-    if(cl.daemon || cl.pidfile != command_line{}.pidfile) {
+    bool const use_pidfile = cl.daemon || cl.pidfile != command_line{}.pidfile;
+    if(use_pidfile) {
         if(auto ec = write_pidfile(cl.pidfile, ::getpid()))
             log.warning("cannot write pidfile " + cl.pidfile + ": " + ec.message());
     }
@@ -194,8 +223,11 @@ run_daemon(command_line const& cl, logger& log)
         drop_privileges(cfg.runas, cfg.rungroup, cfg.chroot);
     } catch(std::exception const& e) {
         log.error(e.what());
-        return exit_config_error;
+        if(use_pidfile)
+            ::unlink(cl.pidfile.c_str());
+        return fail(exit_config_error);
     }
+    report_ready(ready);
 
     boost::asio::signal_set signals(io, SIGHUP, SIGTERM, SIGINT);
     signals.add(SIGQUIT);
@@ -220,8 +252,11 @@ run_daemon(command_line const& cl, logger& log)
                     auto fresh = config::load_configuration(cl.prefix);
                     auto next = make_generation<Chain>(fresh); // validates the new file in both modes
                     if(smtp_mode)
-                        throw std::runtime_error("SMTP mode takes a new configuration on restart only");
-                    milter_server->reload(std::move(next));
+                        smtp_server->reload(std::shared_ptr<Chain const>(next, &next->pipeline),
+                                            std::shared_ptr<daemon_sinks const>(next, &next->sinks),
+                                            smtp_options(fresh.config));
+                    else
+                        milter_server->reload(std::move(next));
                     log.set_debug(fresh.config.debug);
                     log.info("configuration reloaded");
                 } catch(std::exception const& e) {
@@ -250,7 +285,8 @@ run_daemon(command_line const& cl, logger& log)
     io.run();
     for(auto& t : pool)
         t.join();
-    if(cl.daemon)
+    // Remove the pidfile only while it still names us (another instance may have taken it over).
+    if(use_pidfile && read_pidfile(cl.pidfile) == ::getpid())
         ::unlink(cl.pidfile.c_str());
     log.info("stopped");
     return 0;

@@ -14,6 +14,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace authmilter::app {
 
@@ -69,9 +70,42 @@ process_command_line(pid_t pid)
     return text;
 }
 
+/// The process's arguments as /proc shows them (argv[0] first); empty if it is gone.
+inline std::vector<std::string>
+process_arguments(pid_t pid)
+{
+    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+    std::vector<std::string> args;
+    std::string a;
+    while(std::getline(in, a, '\0'))
+        args.push_back(a);
+    return args;
+}
+
+/** Is a process with these arguments an authentication_milter started with this `ident`?
+    (`ident` as command_line holds it: `authentication_milter` or `authentication_milter_<X>`.)
+*/
+inline bool
+is_our_daemon(std::vector<std::string> const& args, std::string const& ident)
+{
+    if(args.empty())
+        return false;
+    auto const slash = args[0].rfind('/');
+    if(args[0].find("authentication_milter", slash == std::string::npos ? 0 : slash) == std::string::npos)
+        return false;
+    std::string theirs = "authentication_milter";
+    for(std::size_t i = 1; i < args.size(); ++i) {
+        if((args[i] == "-i" || args[i] == "--ident") && i + 1 < args.size())
+            theirs = "authentication_milter_" + args[i + 1];
+        else if(args[i].starts_with("--ident="))
+            theirs = "authentication_milter_" + args[i].substr(8);
+    }
+    return theirs == ident;
+}
+
 /** The PID of a running daemon named by `path`, validated as the Perl tool does: the process
-    must exist and be ours (its title or command line names `ident`). A stale pidfile answers
-    nullopt.
+    must exist and be ours (an authentication_milter started with the same `--ident`). A stale
+    pidfile (the process is gone, or the PID was reused by another program) answers nullopt.
 */
 inline std::optional<pid_t>
 running_daemon(std::string const& path, std::string const& ident)
@@ -79,8 +113,7 @@ running_daemon(std::string const& path, std::string const& ident)
     auto const pid = read_pidfile(path);
     if(!pid || ::kill(*pid, 0) != 0)
         return std::nullopt;
-    auto const cmd = process_command_line(*pid);
-    if(cmd.find(ident) == std::string::npos && cmd.find("authentication_milter") == std::string::npos)
+    if(!is_our_daemon(process_arguments(*pid), ident))
         return std::nullopt;
     return pid;
 }

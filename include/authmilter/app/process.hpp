@@ -18,21 +18,36 @@ namespace authmilter::app {
 
 /** Detaches from the terminal: fork, setsid, fork again (so the daemon can never reacquire a
     controlling terminal), chdir to /, stdin/stdout to /dev/null and stderr to `error_log` (or
-    /dev/null). Returns in the daemon only; the original process exits 0 once the daemon runs.
+    /dev/null). Returns in the daemon only.
 
+    The original process does not exit at once: it waits until the daemon calls
+    `report_ready()` (exit 0) or ends without doing so (exit 1, or the status the daemon passes
+    to `report_ready()`), so that `--control start` fails visibly when the daemon cannot bind.
+
+    @returns the file descriptor to pass to `report_ready()`.
     @throws std::runtime_error when a system call fails (before detaching, so the user sees it).
 */
-inline void
+inline int
 daemonize(std::string const& error_log)
 {
     auto fail = [](char const* what) {
         throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
     };
+    int ready[2];
+    if(::pipe2(ready, O_CLOEXEC) != 0)
+        fail("pipe");
     pid_t pid = ::fork();
     if(pid < 0)
         fail("fork");
-    if(pid > 0)
-        ::_exit(0);
+    if(pid > 0) {
+        ::close(ready[1]);
+        unsigned char status = 1;
+        ssize_t n;
+        while((n = ::read(ready[0], &status, 1)) < 0 && errno == EINTR) {
+        }
+        ::_exit(n == 1 ? status : 1);
+    }
+    ::close(ready[0]);
     if(::setsid() < 0)
         fail("setsid");
     pid = ::fork();
@@ -57,6 +72,20 @@ daemonize(std::string const& error_log)
     if(err != null)
         ::close(err);
     ::close(null);
+    return ready[1];
+}
+
+/// Tells the process that started the daemon (see `daemonize()`) to exit with `status`, once.
+/// Does nothing for `fd` < 0 (not daemonized) and sets `fd` to -1.
+inline void
+report_ready(int& fd, unsigned char status = 0)
+{
+    if(fd < 0)
+        return;
+    while(::write(fd, &status, 1) < 0 && errno == EINTR) {
+    }
+    ::close(fd);
+    fd = -1;
 }
 
 /** Drops root privileges after the sockets are bound: optional chroot, then the group

@@ -97,6 +97,20 @@ BOOST_AUTO_TEST_CASE(pidfile_round_trip_and_running_check)
     BOOST_TEST(!authmilter::app::read_pidfile(path));
 }
 
+BOOST_AUTO_TEST_CASE(pidfile_process_must_have_our_ident)
+{
+    using authmilter::app::is_our_daemon;
+    using v = std::vector<std::string>;
+    BOOST_TEST(is_our_daemon(v{"/usr/sbin/authentication_milter", "-d"}, "authentication_milter"));
+    BOOST_TEST(!is_our_daemon(v{"/usr/sbin/authentication_milter", "-i", "b"}, "authentication_milter"));
+    BOOST_TEST(is_our_daemon(v{"authentication_milter", "-i", "b"}, "authentication_milter_b"));
+    BOOST_TEST(is_our_daemon(v{"authentication_milter", "--ident=b"}, "authentication_milter_b"));
+    BOOST_TEST(!is_our_daemon(v{"authentication_milter", "--ident", "a"}, "authentication_milter_b"));
+    BOOST_TEST(!is_our_daemon(v{"/usr/bin/sleep", "authentication_milter"}, "authentication_milter"));
+    BOOST_TEST(!is_our_daemon(v{"/opt/authentication_milter/bin/perl"}, "authentication_milter"));
+    BOOST_TEST(!is_our_daemon(v{}, "authentication_milter"));
+}
+
 BOOST_AUTO_TEST_CASE(umask_text)
 {
     BOOST_TEST(authmilter::app::parse_umask("0007") == 07);
