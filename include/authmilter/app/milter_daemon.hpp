@@ -14,8 +14,6 @@
 #include <authmilter/dns/cares_resolver.hpp>
 #include <authmilter/milter/pipeline_server.hpp>
 #include <authmilter/sinks/authres_sink.hpp>
-#include <authmilter/sinks/dmarc_report_jsonl_sink.hpp>
-#include <authmilter/sinks/dmarc_report_sink.hpp>
 #include <authmilter/smtp/server.hpp>
 
 #include <signal.h>
@@ -27,35 +25,29 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
-#include <functional>
 #include <iostream>
 #include <memory>
-#include <string_view>
 #include <thread>
 #include <vector>
 
 namespace authmilter::app {
 
-/// The sinks the daemon writes to at end of message: the A-R header, the DMARC report records.
-using daemon_sinks =
-    sinks::sink_set<sinks::authres_sink, sinks::dmarc_report_sink<sinks::dmarc_report_jsonl_sink>>;
+/// The sinks the daemon writes to at end of message.
+using daemon_sinks = sinks::sink_set<sinks::authres_sink>;
 
 /** Builds one configuration generation of the daemon: the chain configured from the file,
-    the sinks, the milter driver settings (dryrun, quarantine, ip_map). `report_error` is told
-    about the DMARC report file's write errors (stderr when empty).
+    the sinks, the milter driver settings (dryrun, quarantine, ip_map).
 
     @throws config::config_error naming the file and JSON path.
 */
 template<class Chain>
 std::shared_ptr<milter::generation<Chain, daemon_sinks> const>
-make_generation(config::loaded_config const& loaded, std::function<void(std::string_view)> report_error = {})
+make_generation(config::loaded_config const& loaded)
 {
     auto gen = std::make_shared<milter::generation<Chain, daemon_sinks>>();
     auto const file = loaded.files.empty() ? std::string("<embedded default>") : loaded.files.front();
     configure_pipeline(gen->pipeline, loaded.config, file);
-    gen->sinks = daemon_sinks(sinks::authres_sink(authres_options(loaded.config)),
-                              sinks::dmarc_report_sink<sinks::dmarc_report_jsonl_sink>(
-                                  dmarc_jsonl_sink(gen->pipeline, file, report_error)));
+    gen->sinks = daemon_sinks(sinks::authres_sink(authres_options(loaded.config)));
     gen->driver.dryrun = loaded.config.dryrun;
     gen->driver.milter_quarantine = loaded.config.milter_quarantine;
     if(!loaded.config.ip_map.empty()) {
@@ -182,20 +174,14 @@ run_daemon(command_line const& cl, logger& log)
     bool const smtp_mode = cfg.protocol == "smtp";
     std::unique_ptr<server_type> milter_server;
     std::unique_ptr<smtp_server_type> smtp_server;
-    // SMTP mode: a generation's pipeline and sinks are aliasing pointers into it.
-    auto smtp_options = [&log, &ms](config::daemon_config const& c) {
-        smtp::server_options o;
-        o.smtp = c.smtp;
-        o.ip_map = c.ip_map;
-        o.listen_backlog = static_cast<int>(c.listen_backlog);
-        o.content_timeout = ms(c.content_timeout, std::chrono::seconds(300));
-        o.log = [&log](std::string_view line) { log.info(std::string(line)); };
-        return o;
-    };
     if(smtp_mode) {
-        smtp_server = std::make_unique<smtp_server_type>(
-            io.get_executor(), std::shared_ptr<Chain const>(gen, &gen->pipeline), resolver,
-            std::shared_ptr<daemon_sinks const>(gen, &gen->sinks), smtp_options(cfg));
+        smtp::server_options o;
+        o.smtp = cfg.smtp;
+        o.ip_map = cfg.ip_map;
+        o.listen_backlog = static_cast<int>(cfg.listen_backlog);
+        o.log = [&log](std::string_view line) { log.info(std::string(line)); };
+        smtp_server =
+            std::make_unique<smtp_server_type>(io.get_executor(), gen->pipeline, resolver, gen->sinks, o);
     } else {
         milter_server = std::make_unique<server_type>(io.get_executor(), gen, resolver, sopts);
     }
@@ -252,11 +238,8 @@ run_daemon(command_line const& cl, logger& log)
                     auto fresh = config::load_configuration(cl.prefix);
                     auto next = make_generation<Chain>(fresh); // validates the new file in both modes
                     if(smtp_mode)
-                        smtp_server->reload(std::shared_ptr<Chain const>(next, &next->pipeline),
-                                            std::shared_ptr<daemon_sinks const>(next, &next->sinks),
-                                            smtp_options(fresh.config));
-                    else
-                        milter_server->reload(std::move(next));
+                        throw std::runtime_error("SMTP mode takes a new configuration on restart only");
+                    milter_server->reload(std::move(next));
                     log.set_debug(fresh.config.debug);
                     log.info("configuration reloaded");
                 } catch(std::exception const& e) {
