@@ -300,7 +300,12 @@ public:
         }
         if(release_) {
             release_ = false;
-            payload_.clear();
+            // A large split frame (a body chunk, a long header) does not stay allocated: an
+            // idle connection keeps at most a small buffer.
+            if(payload_.capacity() > keep_limit)
+                std::string().swap(payload_);
+            else
+                payload_.clear();
             head_len_ = 0;
         }
         // Fast path: the whole frame is in the input, decode it in place.
@@ -576,6 +581,7 @@ private:
     // Memory grows with the bytes actually received, not with the length a peer announces: a
     // thousand connections each announcing a 1 MiB frame and sending nothing cost little.
     static constexpr std::size_t reserve_limit = 65536;
+    static constexpr std::size_t keep_limit = 4096;
 
     decoder_options opts_;
     std::array<char, 5> head_{};

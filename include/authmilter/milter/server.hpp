@@ -35,6 +35,7 @@
 #include <chrono>
 #include <concepts>
 #include <cstddef>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <list>
@@ -62,8 +63,12 @@ struct server_options {
     /// `umask` for unix sockets: the socket file gets mode 0666 & ~umask. -1 keeps the mode the
     /// process umask gave it.
     int unix_umask = -1;
-    /// Read buffer per connection. One read per wake-up takes everything the MTA has sent (a
-    /// whole burst of reply-less headers, or a full 65535-byte body chunk with its head).
+    /// Read buffer of a connection between bursts: what an idle connection costs. A read that
+    /// fills it is followed at once by a non-blocking read into a `read_buffer_size` buffer, so
+    /// one wake-up still takes everything the MTA has sent.
+    std::size_t initial_read_buffer_size = 1024;
+    /// Largest read buffer (a whole burst of reply-less headers, or a full 65535-byte body chunk
+    /// with its head). Kept while a message is open, released when it ends.
     std::size_t read_buffer_size = 65536 + 64;
     /// While an asynchronous driver is still working on commands, send a progress frame this
     /// often so that the MTA's command timeout does not fire (protocol 6 only). 0 = never.
@@ -101,6 +106,49 @@ rearm_quickack(Socket& sock) noexcept
 #endif
     }
 }
+
+namespace detail {
+
+/// The read buffer of one connection: small while the connection is idle, grown for a burst,
+/// given back when the burst is over. Not zero-filled (a read overwrites what it returns).
+class read_buffer {
+public:
+    explicit read_buffer(std::size_t small)
+        : small_(std::max<std::size_t>(small, 16))
+    {}
+
+    char* data() noexcept { return data_.get(); }
+    std::size_t capacity() const noexcept { return capacity_; }
+    bool grown() const noexcept { return capacity_ > small_; }
+
+    /// Makes room for `size` bytes, keeping the first `keep` bytes.
+    void grow(std::size_t size, std::size_t keep)
+    {
+        if(size <= capacity_)
+            return;
+        auto bigger = std::make_unique_for_overwrite<char[]>(size);
+        if(keep > 0)
+            std::memcpy(bigger.get(), data_.get(), keep);
+        data_ = std::move(bigger);
+        capacity_ = size;
+    }
+
+    /// Back to the small size (allocated on first use).
+    void shrink()
+    {
+        if(capacity_ != small_) {
+            data_ = std::make_unique_for_overwrite<char[]>(small_);
+            capacity_ = small_;
+        }
+    }
+
+private:
+    std::unique_ptr<char[]> data_;
+    std::size_t capacity_ = 0;
+    std::size_t small_;
+};
+
+} // namespace detail
 
 /// A connection driver: what an asynchronous front-end (such as the pipeline driver) offers
 /// instead of a plain handler. `on_bytes` consumes MTA bytes and appends replies, `finish` runs
@@ -361,7 +409,12 @@ private:
         using boost::asio::use_awaitable;
         using clock = std::chrono::steady_clock;
 
-        std::vector<char> buf(opts_.read_buffer_size);
+        detail::read_buffer buf(opts_.initial_read_buffer_size);
+        buf.shrink();
+        std::size_t const max_read = std::max(opts_.read_buffer_size, buf.capacity());
+        // The drain after a full small read must not block the thread.
+        boost::system::error_code nb_ec;
+        sock.non_blocking(true, nb_ec);
         std::string out;
         boost::asio::steady_timer timer(sock.get_executor());
         auto message_deadline = clock::time_point::max();
@@ -375,13 +428,21 @@ private:
                 timeout = std::max(std::chrono::milliseconds(0), std::min(timeout, left));
             }
             timer.expires_after(timeout);
-            auto r = co_await (sock.async_read_some(boost::asio::buffer(buf), as_tuple(use_awaitable)) ||
+            auto r = co_await (sock.async_read_some(boost::asio::buffer(buf.data(), buf.capacity()),
+                                                    as_tuple(use_awaitable)) ||
                                timer.async_wait(as_tuple(use_awaitable)));
             if(r.index() == 1)
                 break; // timed out
-            auto const [ec, n] = std::get<0>(r);
+            auto [ec, n] = std::get<0>(r);
             if(ec)
                 break;
+            if(n == buf.capacity() && n < max_read && !nb_ec) {
+                // A burst (headers, a body chunk): take the rest of it in the same wake-up.
+                buf.grow(max_read, n);
+                boost::system::error_code more_ec;
+                n += sock.read_some(boost::asio::buffer(buf.data() + n, buf.capacity() - n), more_ec);
+                // would_block: all was read; an error or EOF shows again on the next read.
+            }
             rearm_quickack(sock);
             bool const was_in_message = state.in_message();
             boost::system::error_code fec;
@@ -408,6 +469,13 @@ private:
             }
             if(fec || state.closed())
                 break;
+            if(!state.in_message()) {
+                // The burst is over: an idle connection keeps only the small buffer.
+                if(buf.grown())
+                    buf.shrink();
+                if(out.capacity() > opts_.initial_read_buffer_size)
+                    std::string().swap(out);
+            }
             if(state.in_message() && (!was_in_message || state.stats().messages != messages))
                 message_deadline = clock::now() + opts_.content_timeout;
             messages = state.stats().messages;

@@ -331,6 +331,74 @@ BOOST_AUTO_TEST_CASE(stop_closes_open_connections)
     BOOST_TEST(rs.closes.load() == 1); // the handler saw its connection end
 }
 
+namespace {
+
+// Keeps what it was given, to compare with what was sent.
+struct recording_handler {
+    std::vector<std::string>* headers;
+    std::string* body;
+    void on_header(milter::session_state const&, std::string_view name, std::string_view value)
+    {
+        headers->push_back(std::string(name) + ":" + std::string(value));
+    }
+    void on_body(milter::session_state const&, std::string_view chunk) { body->append(chunk); }
+    milter::eom_result on_eom(milter::session_state const&) { return {}; }
+};
+
+} // namespace
+
+// Frames much larger than the small read buffer an idle connection keeps: a full 65535-byte body
+// chunk and a header field a few bytes under max_frame_size, then a small message again.
+BOOST_AUTO_TEST_CASE(frames_larger_than_the_initial_read_buffer)
+{
+    for(std::size_t initial : {std::size_t(16), std::size_t(1024)}) {
+        BOOST_TEST_CONTEXT("initial_read_buffer_size " << initial)
+        {
+            std::vector<std::string> headers;
+            std::string body;
+            asio::io_context ioc;
+            milter::server_options opts;
+            opts.initial_read_buffer_size = initial;
+            opts.session.decoder.max_frame_size = 200000;
+            auto make = [&] { return recording_handler{&headers, &body}; };
+            milter::server<decltype(make)> srv(ioc.get_executor(), make, opts);
+            BOOST_REQUIRE(!srv.listen(*milter::listen_address::parse("inet:0@127.0.0.1")));
+            std::thread th([&] { ioc.run(); });
+
+            // 'L' + "Big\0" + value + "\0" is exactly 8 bytes under the cap.
+            std::string big_value(opts.session.decoder.max_frame_size - 8 - 6, 'v');
+            for(std::size_t i = 0; i < big_value.size(); i += 997)
+                big_value[i] = static_cast<char>('a' + i % 26);
+            std::string chunk(65535, 'b');
+            for(std::size_t i = 0; i < chunk.size(); i += 101)
+                chunk[i] = static_cast<char>('A' + i % 26);
+            auto const big_header = frame('L', "Big\0"s + big_value + "\0"s);
+            BOOST_TEST(big_header.size() - 4 == opts.session.decoder.max_frame_size - 8);
+            auto const script = optneg() + frame('C', "client\0"s + "4\x00\x19"s + "127.0.0.1\0"s) +
+                                frame('M', "<a@b>\0"s) + frame('L', "From\0 a\0"s) + big_header +
+                                frame('N', "") + frame('B', chunk) + frame('B', "tail\r\n") + frame('E', "") +
+                                frame('M', "<c@d>\0"s) + frame('L', "To\0 c\0"s) + frame('N', "") +
+                                frame('B', "small\r\n") + frame('E', "") + frame('Q', "");
+            {
+                asio::io_context client_ctx;
+                tcp::socket sock(client_ctx);
+                sock.connect(
+                    tcp::endpoint(asio::ip::make_address("127.0.0.1"), srv.tcp_endpoints().at(0).port()));
+                asio::write(sock, asio::buffer(script));
+                auto const got = read_to_eof(sock);
+                BOOST_TEST(codes(got) == "Occ"); // O, then each EOM's verdict
+            }
+            BOOST_REQUIRE_EQUAL(headers.size(), 3u);
+            BOOST_TEST(headers[0] == "From: a");
+            BOOST_TEST(headers[1] == "Big:" + big_value); // byte for byte
+            BOOST_TEST(headers[2] == "To: c");
+            BOOST_TEST(body == chunk + "tail\r\nsmall\r\n");
+            srv.stop();
+            th.join();
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(tcp_sockets_get_nodelay)
 {
     asio::io_context ctx;
