@@ -12,7 +12,7 @@ PACKAGES="g++ cmake ninja-build pkg-config ccache git ca-certificates
   publicsuffix
   knot
   python3-dkim libmail-dkim-perl
-  postfix
+  postfix miltertest
   libbenchmark-dev"
 
 missing=
