@@ -44,8 +44,12 @@ struct verify_options {
     std::int64_t allowed_clock_skew = 86400;
     /// The field that carries signatures ("X-Google-DKIM-Signature" for Google's own).
     std::string signature_field = "DKIM-Signature";
-    /// Decoded keys shared across messages (not owned; must outlive the verifier; one per
-    /// thread). nullptr: every message decodes its keys.
+    /// The name the signature's own field is hashed under; empty: its own name as received.
+    /// "DKIM-Signature" for Google's X-Google-DKIM-Signature, which is made as a DKIM-Signature
+    /// and renamed afterwards (Mail::DKIM verifies it renamed back).
+    std::string signature_field_hashed_as;
+    /// Decoded keys shared across messages (not owned; must outlive the verifier; thread-safe,
+    /// one per process is enough). nullptr: every message decodes its keys.
     key_cache* keys = nullptr;
 };
 
@@ -148,9 +152,12 @@ private:
 
     struct loaded_key {
         error err{};
-        key_record rec;
-        std::optional<public_key> key;
+        key_record rec; // when there is no entry: as far as parsed (t=y is reported)
+        std::shared_ptr<cached_key const> entry;
         std::string dns_detail;
+
+        key_record const& record() const noexcept { return entry ? entry->rec : rec; }
+        public_key const* key() const noexcept { return entry ? &entry->key : nullptr; }
     };
 
     std::int64_t now() const
@@ -216,22 +223,22 @@ verifier::load_key(std::size_t q) const
     // report the first record's problem if none is.
     error first{};
     for(auto const& txt : txts) {
+        if(options_.keys != nullptr) {
+            if(auto hit = options_.keys->find(txt)) {
+                out.entry = std::move(hit);
+                return out;
+            }
+        }
         key_record rec;
         auto e = parse_key_record(txt, rec);
         if(e == error{}) {
-            if(options_.keys != nullptr) {
-                if(auto cached = options_.keys->find(txt)) {
-                    out.rec = std::move(rec);
-                    out.key = std::move(*cached);
-                    return out;
-                }
-            }
             auto k = public_key::from_record(rec);
             if(k) {
                 if(options_.keys != nullptr)
-                    options_.keys->insert(txt, *k);
-                out.rec = std::move(rec);
-                out.key = std::move(*k);
+                    out.entry = options_.keys->insert(txt, std::move(rec), std::move(*k));
+                else
+                    out.entry =
+                        std::make_shared<cached_key const>(cached_key{{}, std::move(rec), std::move(*k)});
                 return out;
             }
             e = error::key_bad_data;
@@ -286,34 +293,36 @@ verifier::finish()
         if(!slot)
             slot = load_key(*s.query);
         auto const& k = *slot;
-        if(k.key) {
-            r.key = k.key->type();
-            r.key_bits = k.key->bits();
+        auto const* key = k.key();
+        auto const& rec = k.record();
+        if(key) {
+            r.key = key->type();
+            r.key_bits = key->bits();
         }
-        r.testing = k.rec.testing;
+        r.testing = rec.testing;
         r.dns_detail = k.dns_detail;
         if(k.err != error{}) {
             done(k.err);
             continue;
         }
         auto const algo = *s.sig.algo;
-        if(k.key->type() != key_type_of(algo)) {
+        if(key->type() != key_type_of(algo)) {
             done(error::key_type_mismatch);
             continue;
         }
-        if(!k.rec.allows(hash_of(algo))) {
+        if(!rec.allows(hash_of(algo))) {
             done(error::key_hash_not_allowed);
             continue;
         }
-        if(!k.rec.email_service) {
+        if(!rec.email_service) {
             done(error::key_service_not_allowed);
             continue;
         }
-        if(k.rec.strict && !detail::iequals(s.sig.identity_domain(), s.sig.domain)) {
+        if(rec.strict && !detail::iequals(s.sig.identity_domain(), s.sig.domain)) {
             done(error::key_strict_identity);
             continue;
         }
-        if(k.key->type() == key_type::rsa && k.key->bits() < options_.min_rsa_bits) {
+        if(key->type() == key_type::rsa && key->bits() < options_.min_rsa_bits) {
             done(error::key_too_small);
             continue;
         }
@@ -328,13 +337,16 @@ verifier::finish()
         digest md(hash_of(algo));
         auto const& self = headers_[s.header];
         md.update(detail::header_hash_input(s.sig.header_canon, s.sig.signed_headers, headers_, s.header,
-                                            self.name, without_b_value(self.raw_value)));
+                                            options_.signature_field_hashed_as.empty()
+                                                ? std::string_view(self.name)
+                                                : std::string_view(options_.signature_field_hashed_as),
+                                            without_b_value(self.raw_value)));
         auto const h = md.final();
         if(h.empty()) {
             done(error::crypto_failure);
             continue;
         }
-        done(k.key->verify(hash_of(algo), h, s.sig.signature_data) ? error{} : error::signature_mismatch);
+        done(key->verify(hash_of(algo), h, s.sig.signature_data) ? error{} : error::signature_mismatch);
     }
     return out;
 }

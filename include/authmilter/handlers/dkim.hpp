@@ -4,6 +4,7 @@
 
 #include <authmilter/authres/result.hpp>
 #include <authmilter/authres/sanitize.hpp>
+#include <authmilter/dkim/key_cache.hpp>
 #include <authmilter/dkim/result.hpp>
 #include <authmilter/dkim/verifier.hpp>
 #include <authmilter/dns/answer.hpp>
@@ -17,9 +18,14 @@
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -57,7 +63,12 @@ namespace authmilter::handlers {
     `hide_domainkeys` 0, `check_adsp` 1, `show_default_adsp` 0, `adsp_hide_none` 0 (accepted, no
     effect: DomainKeys and ADSP are historic, see doc/handlers.md), `extra_properties` 0 (adds
     `x-bits=<key bits>`), `no_strict` 0 (1: accept rsa-sha1 and RSA keys from 512 bits, as
-    Mail::DKIM does; 0: RFC 8301).
+    Mail::DKIM does; 0: RFC 8301), `max_signatures` 10 (signatures verified per message; the
+    rest are `policy`).
+
+    Decoded keys are shared by every message of every thread through `keys` (a lock-striped
+    `dkim::key_cache`, copied handlers share it): turning an RSA key record into an OpenSSL key
+    costs more than verifying with it.
 */
 struct dkim_handler {
     static constexpr std::string_view name = "DKIM";
@@ -70,12 +81,13 @@ struct dkim_handler {
         "  hide_none          1: no entry for an unsigned message\n"
         "  extra_properties   1: add x-bits=<key size>\n"
         "  no_strict          1: accept rsa-sha1 and RSA keys under 1024 bits (RFC 8301 forbids both)\n"
+        "  max_signatures     signatures verified per message (10); later ones are dkim=policy\n"
         "  hide_domainkeys, check_adsp, show_default_adsp, adsp_hide_none: accepted, no effect\n"
         "    (DomainKeys and ADSP are historic)\n";
 
     static constexpr std::string_view default_config =
         R"({"hide_none":0,"hide_domainkeys":0,"check_adsp":1,"show_default_adsp":0,"adsp_hide_none":0,)"
-        R"("extra_properties":0,"no_strict":0})";
+        R"("extra_properties":0,"no_strict":0,"max_signatures":10})";
 
     bool hide_none = false;
     bool hide_domainkeys = false;   ///< accepted for compatibility; DomainKeys are not verified
@@ -85,9 +97,15 @@ struct dkim_handler {
     bool extra_properties = false;
     bool no_strict = false;
 
+    /// Decoded keys, shared across messages and threads (and by copies of this handler).
+    std::shared_ptr<dkim::key_cache> keys = std::make_shared<dkim::key_cache>(1024);
+
     /// The verifier's policy, derived from `no_strict` by configure(). Public so that a program
     /// (or a test replaying an old message) can set what the JSON does not carry, e.g. `now`.
-    dkim::verify_options verify;
+    dkim::verify_options verify = with_cache(keys.get());
+
+    /// The A-R method written ("dkim"; "x-google-dkim" for xgoogle_dkim_handler).
+    std::string_view method = "dkim";
 
     struct state {
         std::optional<dkim::verifier> verifier;            ///< made at the first header (or envfrom)
@@ -126,6 +144,7 @@ struct dkim_handler {
         no_strict = detail::read_flag(o, "no_strict", false);
         verify.allow_sha1 = no_strict;
         verify.min_rsa_bits = no_strict ? 512 : 1024;
+        verify.max_signatures = read_max_signatures(o);
     }
 
     void on_envfrom(auto& ctx, pipeline::events::envfrom const&) const
@@ -195,13 +214,23 @@ struct dkim_handler {
     /// The A-R entry of one signature, as the Perl tool writes it.
     authres::result entry_for(dkim::signature_result const& sig) const
     {
-        authres::result r("dkim", std::string(dkim::to_string(sig.res)));
-        r.add_comment(authres::safe_comment(comment_for(sig)));
+        authres::result r(std::string(method), std::string(dkim::to_string(sig.res)));
+        auto comment = comment_for(sig);
+        if(is_google() && sig.algo) {
+            // The Perl tool's x-google-dkim entry has no hash in its comment ("2048-bit rsa
+            // key") and no header.a / header.s.
+            auto const hash = " " + std::string(dkim::to_string(dkim::hash_of(*sig.algo)));
+            if(comment.ends_with(hash))
+                comment.resize(comment.size() - hash.size());
+        }
+        r.add_comment(authres::safe_comment(comment));
         // d=, i= and s= are the sender's text: made safe as Mail::AuthenticationResults'
         // safe_set_value does, so that they cannot break the header postmasters parse.
         for(auto const& [key, value] : sig.properties()) {
             auto safe = authres::safe_value(value);
             if(safe.empty())
+                continue;
+            if(is_google() && (key == "header.a" || key == "header.s"))
                 continue;
             auto const dot = key.find('.');
             r.add_property(key.substr(0, dot), key.substr(dot + 1), std::move(safe));
@@ -226,6 +255,35 @@ struct dkim_handler {
     }
 
 private:
+    static dkim::verify_options with_cache(dkim::key_cache* cache)
+    {
+        dkim::verify_options o;
+        o.keys = cache;
+        return o;
+    }
+
+    bool is_google() const noexcept { return method != "dkim"; }
+
+    // A positive count, as a JSON number or a string of digits (Perl configurations have both).
+    static std::size_t read_max_signatures(boost::json::object const& o)
+    {
+        auto const* v = o.if_contains("max_signatures");
+        if(v == nullptr || v->is_null())
+            return 10;
+        std::int64_t n = -1;
+        if(v->is_int64())
+            n = v->as_int64();
+        else if(v->is_uint64())
+            n = v->as_uint64() > 1000 ? -1 : static_cast<std::int64_t>(v->as_uint64());
+        else if(v->is_string() && !v->as_string().empty() && v->as_string().size() <= 4 &&
+                v->as_string().find_first_not_of("0123456789") == boost::json::string::npos)
+            n = std::stoll(std::string(v->as_string()));
+        if(n < 1 || n > 1000)
+            throw std::invalid_argument("max_signatures: expected a number from 1 to 1000, found " +
+                                        boost::json::serialize(*v));
+        return static_cast<std::size_t>(n);
+    }
+
     // TXT answers for `names`, in their order. A resolver that throws (it should not) counts as
     // a timeout for that name: temperror, never a lost message.
     template<class Resolver>
@@ -268,11 +326,54 @@ private:
         co_return out;
     }
 
-    static authres::result no_signatures_entry(std::string word)
+    authres::result no_signatures_entry(std::string word) const
     {
-        authres::result r("dkim", std::move(word));
+        authres::result r(std::string(method), std::move(word));
         r.add_comment("no signatures found");
         return r;
+    }
+};
+
+/** XGoogleDKIM (the Perl tool's handler of that name): verifies Google's own
+    `X-Google-DKIM-Signature` fields, exactly as the DKIM handler verifies DKIM-Signature, and
+    writes them as a separate method:
+
+    @code
+    x-google-dkim=pass (2048-bit rsa key) header.d=1e100.net header.i=@1e100.net header.b=aIL04w54
+    x-google-dkim=none (no signatures found)
+    @endcode
+
+    Off unless `XGoogleDKIM` is listed in `handlers`. As in the Perl tool the field is verified
+    as the DKIM-Signature it was made as (its own name hashed as `DKIM-Signature`), with the
+    non-strict policy (rsa-sha1 and RSA keys from 512 bits accepted: Google's internal
+    signatures are not RFC 8301 material), and its entry has no hash in the comment and no
+    header.a / header.s. Configuration: `hide_none` 0. Permanent errors are `permerror` (the
+    Perl tool writes a misspelt `perlerror`). Its results do not count for DMARC.
+*/
+struct xgoogle_dkim_handler : dkim_handler {
+    static constexpr std::string_view name = "XGoogleDKIM";
+
+    static constexpr std::string_view help =
+        "XGoogleDKIM: verifies X-Google-DKIM-Signature fields (Google's internal DKIM) and adds one\n"
+        "  x-google-dkim=<result> (<detail, ><bits>-bit <type> key) header.d= header.i= header.b=\n"
+        "entry per signature, or x-google-dkim=none (no signatures found).\n"
+        "  hide_none          1: no entry for a message without such a field\n";
+
+    static constexpr std::string_view default_config = R"({"hide_none":0})";
+
+    xgoogle_dkim_handler()
+    {
+        method = "x-google-dkim";
+        no_strict = true;
+        verify.signature_field = "X-Google-DKIM-Signature";
+        verify.signature_field_hashed_as = "DKIM-Signature";
+        verify.allow_sha1 = true;
+        verify.min_rsa_bits = 512;
+    }
+
+    void configure(boost::json::value const& v)
+    {
+        hide_none = detail::read_flag(detail::as_object(v), "hide_none", false);
     }
 };
 

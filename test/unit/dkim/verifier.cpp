@@ -397,9 +397,10 @@ BOOST_AUTO_TEST_CASE(decoded_keys_are_shared_across_messages)
     verify(two, zone, opts);
     BOOST_TEST(big.size() == 2u);
     auto const cached = big.find(key_record_for(rsa));
-    BOOST_REQUIRE(cached.has_value());
-    BOOST_TEST(cached->bits() == 1024u);
-    BOOST_TEST(!big.find("v=DKIM1; p=other").has_value());
+    BOOST_REQUIRE(cached != nullptr);
+    BOOST_TEST(cached->key.bits() == 1024u);
+    BOOST_TEST(cached->text == key_record_for(rsa));
+    BOOST_TEST(big.find("v=DKIM1; p=other") == nullptr);
     // A cached key is only used for the very record it was made from: a revoked record is not
     // answered from the cache.
     dns::zone_resolver revoked;

@@ -37,6 +37,7 @@ namespace json = boost::json;
 namespace {
 
 using chain = pl::pipeline<h::dkim_handler>;
+using google_chain = pl::pipeline<h::dkim_handler, h::xgoogle_dkim_handler>;
 using local_chain = pl::pipeline<h::local_ip_handler, h::dkim_handler>;
 
 std::string
@@ -654,6 +655,173 @@ BOOST_AUTO_TEST_CASE(whole_corpus_through_the_pipeline)
         }
     }
     BOOST_TEST(signatures == doc.at("signature_count").to_number<std::size_t>());
+}
+
+BOOST_AUTO_TEST_CASE(decoded_keys_are_reused_by_later_messages)
+{
+    auto const rsa = rsa_key(2048);
+    auto const ed = ed25519_key('\x09');
+    auto const msg = sign(sign(plain_message, rsa, "example.com", "s2026"), ed, "relay.example", "ed");
+    dkim_session<chain> s;
+    publish(s.zone, "s2026", "example.com", rsa);
+    publish(s.zone, "ed", "relay.example", ed);
+    auto const& cache = *s.handler().keys;
+    s.send(msg);
+    BOOST_TEST((s.state().best == dkim::result::pass));
+    BOOST_TEST(cache.misses() == 2u); // both keys decoded once
+    BOOST_TEST(cache.hits() == 0u);
+    for(int i = 0; i < 3; ++i) {
+        s.send(msg);
+        BOOST_REQUIRE_EQUAL(s.state().signatures.size(), 2u);
+        BOOST_TEST(s.state().signatures[0].passed());
+        BOOST_TEST(s.state().signatures[1].passed());
+    }
+    BOOST_TEST(cache.misses() == 2u); // no message after the first decoded a key
+    BOOST_TEST(cache.hits() == 6u);
+    BOOST_TEST(cache.size() == 2u);
+    BOOST_TEST(s.zone.query_count() == 8u); // DNS is still asked: the resolver caches answers
+    // Copies of the handler (one per generation or thread) share the cache.
+    h::dkim_handler copy = s.handler();
+    BOOST_TEST(copy.keys.get() == s.handler().keys.get());
+    BOOST_TEST(copy.verify.keys == s.handler().keys.get());
+}
+
+BOOST_AUTO_TEST_CASE(a_changed_key_record_is_decoded_afresh)
+{
+    auto const old_key = rsa_key(1024);
+    auto const new_key = rsa_key(1024);
+    auto const msg_old = sign(plain_message, old_key, "example.com", "sel");
+    auto const msg_new = sign(plain_message, new_key, "example.com", "sel");
+    dkim_session<chain> s;
+    publish(s.zone, "sel", "example.com", old_key);
+    s.send(msg_old);
+    BOOST_TEST((s.state().best == dkim::result::pass));
+    // The record is replaced: the cached key for the old text must not answer for it.
+    s.zone = dns::zone_resolver{};
+    publish(s.zone, "sel", "example.com", new_key);
+    s.send(msg_old);
+    BOOST_TEST((s.state().signatures.at(0).reason == dkim::error::signature_mismatch));
+    s.send(msg_new);
+    BOOST_TEST((s.state().best == dkim::result::pass));
+    BOOST_TEST(s.handler().keys->misses() == 2u);
+    BOOST_TEST(s.handler().keys->hits() == 1u);
+    // Revoked: no key, whatever is cached.
+    s.zone = dns::zone_resolver{};
+    s.zone.add_txt("sel._domainkey.example.com", "v=DKIM1; k=rsa; p=");
+    s.send(msg_new);
+    BOOST_TEST((s.state().signatures.at(0).reason == dkim::error::key_revoked));
+}
+
+BOOST_AUTO_TEST_CASE(max_signatures_is_configurable)
+{
+    auto const ed = ed25519_key('\x0b');
+    auto const msg =
+        sign(sign(sign(plain_message, ed, "a.example", "ed"), ed, "b.example", "ed"), ed, "c.example", "ed");
+    dkim_session<chain> s;
+    for(auto const* d : {"a.example", "b.example", "c.example"})
+        publish(s.zone, "ed", d, ed);
+    s.configure(R"({"max_signatures": 2})");
+    s.send(msg);
+    auto const e = s.entries();
+    BOOST_REQUIRE_EQUAL(e.size(), 3u);
+    BOOST_TEST(e[0].starts_with("dkim=pass "));
+    BOOST_TEST(e[1].starts_with("dkim=pass "));
+    BOOST_TEST(e[2].starts_with("dkim=policy "));
+    BOOST_TEST(s.zone.query_count() == 2u); // the third costs no DNS query
+    s.configure(R"({"max_signatures": "3"})");
+    s.send(msg);
+    BOOST_TEST(s.entries().at(2).starts_with("dkim=pass "));
+    BOOST_CHECK_THROW(s.configure(R"({"max_signatures": 0})"), std::invalid_argument);
+    BOOST_CHECK_THROW(s.configure(R"({"max_signatures": "ten"})"), std::invalid_argument);
+}
+
+namespace {
+
+// Google's internal signature: made as a DKIM-Signature, then renamed.
+std::string
+google_signed(std::string const& message, dkim::private_key const& key)
+{
+    auto const signed_msg = sign(message, key, "1e100.net", "20230601");
+    BOOST_REQUIRE(signed_msg.starts_with("DKIM-Signature:"));
+    return "X-Google-" + signed_msg;
+}
+
+struct google_session : dkim_session<google_chain> {
+    void enable(std::string const& google_config = "{}")
+    {
+        chain.configure(json::object{{"DKIM", json::object{}}, {"XGoogleDKIM", json::parse(google_config)}});
+    }
+
+    std::vector<std::string> google_entries() const
+    {
+        std::vector<std::string> out;
+        for(auto const& e : entries())
+            if(e.starts_with("x-google-dkim="))
+                out.push_back(e);
+        return out;
+    }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(x_google_dkim_is_a_separate_method)
+{
+    auto const google = rsa_key(1024);
+    auto const author = ed25519_key('\x0c');
+    auto const msg = sign(google_signed(plain_message, google), author, "example.com", "ed");
+    google_session s;
+    s.enable();
+    publish(s.zone, "20230601", "1e100.net", google);
+    publish(s.zone, "ed", "example.com", author);
+    s.send(msg, 5);
+    auto const e = s.entries();
+    BOOST_REQUIRE_EQUAL(e.size(), 2u);
+    BOOST_TEST(e[0].starts_with("dkim=pass (256-bit ed25519 key sha256) header.d=example.com "));
+    auto const& g = std::get<google_chain::index_of<h::xgoogle_dkim_handler>()>(s.txn.message_states());
+    BOOST_REQUIRE_EQUAL(g.signatures.size(), 1u);
+    BOOST_TEST(e[1] ==
+               "x-google-dkim=pass (1024-bit rsa key) header.d=1e100.net header.i=@1e100.net header.b=" +
+                   g.signatures[0].b.substr(0, 8));
+    // DMARC reads the DKIM handler's state: the Google signature is not in it.
+    BOOST_TEST(s.state().passing_domains() == std::vector<std::string>{"example.com"});
+    // Tampering breaks both.
+    s.send(replace(msg, "meet at noon", "meet at two"));
+    BOOST_TEST(s.entries().at(0).starts_with("dkim=fail (body has been altered, "));
+    BOOST_TEST(s.google_entries().at(0).starts_with(
+        "x-google-dkim=fail (body has been altered, 1024-bit rsa key) "));
+}
+
+BOOST_AUTO_TEST_CASE(x_google_dkim_none_hide_none_and_off_by_default)
+{
+    auto const google = rsa_key(1024);
+    {
+        google_session s;
+        s.enable();
+        s.send(plain_message);
+        BOOST_TEST(s.entries() == (std::vector<std::string>{"dkim=none (no signatures found)",
+                                                            "x-google-dkim=none (no signatures found)"}));
+        // Only Google's field: the DKIM handler does not read it.
+        publish(s.zone, "20230601", "1e100.net", google);
+        s.send(google_signed(plain_message, google));
+        BOOST_TEST(s.entries().at(0) == "dkim=none (no signatures found)");
+        BOOST_TEST(s.google_entries().at(0).starts_with("x-google-dkim=pass (1024-bit rsa key) "));
+    }
+    {
+        google_session s;
+        s.enable(R"({"hide_none": 1})");
+        s.send(plain_message);
+        BOOST_TEST(s.entries() == std::vector<std::string>{"dkim=none (no signatures found)"});
+    }
+    {
+        // Not listed in handlers: off.
+        google_session s;
+        s.configure("{}");
+        publish(s.zone, "20230601", "1e100.net", google);
+        s.send(google_signed(plain_message, google));
+        BOOST_TEST(s.entries() == std::vector<std::string>{"dkim=none (no signatures found)"});
+    }
+    BOOST_TEST(h::xgoogle_dkim_handler::name == "XGoogleDKIM");
+    BOOST_TEST(json::parse(h::xgoogle_dkim_handler::default_config).at("hide_none").to_number<int>() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(configuration)
