@@ -160,6 +160,7 @@ struct setup {
     bool relay_unix = false;  ///< and relays over one
     std::chrono::seconds timeout_in{5};
     std::chrono::milliseconds client_pause{0};
+    std::chrono::milliseconds content_timeout{0};
 };
 
 setup
@@ -196,6 +197,7 @@ struct fixture {
         o.smtp.relay.timeout_in = how.timeout_in;
         o.smtp.temp_dir = how.temp_dir;
         o.smtp.chunk_limit = 4096;
+        o.content_timeout = how.content_timeout;
         smtp::server<test_pipeline, authmilter::dns::zone_resolver, sinks_type> srv(io.get_executor(), p, r,
                                                                                     sinks, o);
         authmilter::config::listen_address where; // port 0: an ephemeral port
@@ -243,6 +245,51 @@ data_answer(std::string const& out)
     return end == std::string::npos || start == std::string::npos ? out
                                                                   : out.substr(start + 2, end - start - 2);
 }
+
+// Sends `script`, then one byte of message data every 100 ms (an upstream trickling its DATA,
+// which timeout_in alone never stops); returns what the filter answered until it closed.
+asio::awaitable<std::string>
+trickling_client(tcp::endpoint ep, std::string script)
+{
+    using asio::as_tuple;
+    using asio::use_awaitable;
+    tcp::socket sock(co_await asio::this_coro::executor);
+    co_await sock.async_connect(ep, as_tuple(use_awaitable));
+    co_await asio::async_write(sock, asio::buffer(script), as_tuple(use_awaitable));
+    bool closed = false;
+    std::string out;
+    asio::co_spawn(
+        sock.get_executor(),
+        [&]() -> asio::awaitable<void> {
+            std::array<char, 4096> buf;
+            while(true) {
+                auto [ec, n] = co_await sock.async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
+                if(ec)
+                    break;
+                out.append(buf.data(), n);
+            }
+            closed = true;
+        },
+        asio::detached);
+    asio::steady_timer t(sock.get_executor());
+    for(int i = 0; i < 100 && !closed; ++i) {
+        t.expires_after(std::chrono::milliseconds(100));
+        co_await t.async_wait(as_tuple(use_awaitable));
+        co_await asio::async_write(sock, asio::buffer("x", 1), as_tuple(use_awaitable));
+    }
+    co_return closed ? out : std::string("still open after 10 s: ") + out;
+}
+
+// Tags the relayed message with its configuration generation.
+struct generation_handler {
+    static constexpr std::string_view name = "Generation";
+    std::string tag;
+    void on_eom(auto& ctx, pl::events::eom const&) const
+    {
+        ctx.add_result(authmilter::authres::result("x-generation", tag));
+    }
+};
+using generation_pipeline = pl::pipeline<generation_handler>;
 
 } // namespace
 
@@ -346,6 +393,125 @@ BOOST_AUTO_TEST_CASE(silent_upstream_gets_421_after_timeout_in)
     auto const out = exchange("EHLO up.example\r\nMAIL FROM:<a@example.org>\r\n", hop.port(), how);
     BOOST_TEST(out.ends_with("421 4.4.2 filter.example Error: timeout exceeded\r\n"), out);
     BOOST_TEST(hop.messages.empty());
+}
+
+BOOST_AUTO_TEST_CASE(trickling_upstream_gets_421_after_content_timeout)
+{
+    smtp::server_options o;
+    o.smtp.relay.server_name = "filter.example";
+    o.smtp.relay.sock_host = "127.0.0.1";
+    o.smtp.relay.sock_port = hop.port();
+    o.smtp.relay.timeout_in = std::chrono::seconds(5);
+    o.smtp.relay.timeout_out = std::chrono::seconds(1);
+    o.content_timeout = std::chrono::milliseconds(700);
+    smtp::server<test_pipeline, authmilter::dns::zone_resolver, sinks_type> srv(io.get_executor(), p, r,
+                                                                                sinks, o);
+    authmilter::config::listen_address where;
+    where.host = "127.0.0.1";
+    BOOST_REQUIRE(!srv.listen(where));
+    tcp::endpoint const ep(asio::ip::make_address("127.0.0.1"), srv.tcp_endpoints().at(0).port());
+    std::string trickled, after;
+    auto const start = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::duration took{};
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            trickled = co_await trickling_client(
+                ep, "EHLO up.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+                    "DATA\r\nSubject: slow\r\n\r\n");
+            took = std::chrono::steady_clock::now() - start;
+            // The server survives: the next connection is served (and relayed) as usual.
+            after = co_await client(ep, message);
+            srv.stop();
+            hop.cancel();
+        },
+        asio::detached);
+    io.run_for(std::chrono::seconds(20));
+    BOOST_TEST(trickled.ends_with("421 4.4.2 filter.example Error: timeout exceeded\r\n"), trickled);
+    BOOST_TEST(trickled.find("\r\n250 2.0.0 Ok: queued") == std::string::npos);
+    BOOST_TEST((took < std::chrono::seconds(3))); // content_timeout, long before timeout_in would
+    BOOST_TEST(data_answer(after).starts_with("250 2.0.0 Ok: queued as "));
+    BOOST_REQUIRE_EQUAL(hop.messages.size(), 1u); // only the second message
+    BOOST_TEST(hop.messages[0].find("Subject: test") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(reload_serves_new_connections_with_the_new_generation)
+{
+    using server_type = smtp::server<generation_pipeline, authmilter::dns::zone_resolver, sinks_type>;
+    auto make = [](std::string tag) {
+        auto g = std::make_shared<generation_pipeline>();
+        g->get<generation_handler>().tag = std::move(tag);
+        return std::shared_ptr<generation_pipeline const>(std::move(g));
+    };
+    auto const s1 = std::make_shared<sinks_type const>(authmilter::sinks::authres_sink({"one.example", {}}));
+    auto const s2 = std::make_shared<sinks_type const>(authmilter::sinks::authres_sink({"two.example", {}}));
+    smtp::server_options o;
+    o.smtp.relay.server_name = "filter.example";
+    o.smtp.relay.sock_host = "127.0.0.1";
+    o.smtp.relay.sock_port = hop.port();
+    o.smtp.relay.timeout_in = std::chrono::seconds(5);
+    o.smtp.relay.timeout_out = std::chrono::seconds(1);
+    auto p1 = make("one");
+    std::weak_ptr<generation_pipeline const> const old = p1;
+    server_type srv(io.get_executor(), std::move(p1), r, s1, o);
+    authmilter::config::listen_address where;
+    where.host = "127.0.0.1";
+    BOOST_REQUIRE(!srv.listen(where));
+    BOOST_TEST(srv.current()->number == 1u);
+    tcp::endpoint const ep(asio::ip::make_address("127.0.0.1"), srv.tcp_endpoints().at(0).port());
+    std::string first, second;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            using asio::as_tuple;
+            using asio::use_awaitable;
+            // A connection in the middle of a transaction when the reload comes...
+            tcp::socket a(co_await asio::this_coro::executor);
+            co_await a.async_connect(ep, as_tuple(use_awaitable));
+            std::string const head = "EHLO up.example\r\nMAIL FROM:<a@example.org>\r\n";
+            co_await asio::async_write(a, asio::buffer(head), as_tuple(use_awaitable));
+            std::string buf;
+            co_await asio::async_read_until(a, asio::dynamic_buffer(buf), "\r\n250 2.0.0 Ok\r\n",
+                                            as_tuple(use_awaitable));
+            auto o2 = o;
+            o2.smtp.relay.server_name = "filter2.example";
+            srv.reload(make("two"), s2, o2);
+            // ...a new one is served by the new generation...
+            second = co_await client(ep, message);
+            // ...while the old one finishes on its own.
+            std::string const rest = "RCPT TO:<b@example.org>\r\nDATA\r\nSubject: first\r\n\r\nbody\r\n.\r\n"
+                                     "QUIT\r\n";
+            co_await asio::async_write(a, asio::buffer(rest), as_tuple(use_awaitable));
+            std::array<char, 4096> chunk;
+            while(true) {
+                auto [ec, n] = co_await a.async_read_some(asio::buffer(chunk), as_tuple(use_awaitable));
+                if(ec)
+                    break;
+                buf.append(chunk.data(), n);
+            }
+            first = buf;
+            // Let the server end the old connection's coroutine before stopping.
+            asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(100));
+            co_await t.async_wait(as_tuple(use_awaitable));
+            srv.stop();
+            hop.cancel();
+        },
+        asio::detached);
+    io.run_for(std::chrono::seconds(20));
+    BOOST_TEST(srv.current()->number == 2u);
+    BOOST_TEST(first.starts_with("220 filter.example "));
+    BOOST_TEST(data_answer(first).starts_with("250 2.0.0 Ok: queued as "), first);
+    BOOST_TEST(second.starts_with("220 filter2.example "), second);
+    BOOST_TEST(data_answer(second).starts_with("250 2.0.0 Ok: queued as "), second);
+    BOOST_REQUIRE_EQUAL(hop.messages.size(), 2u);
+    auto const& m2 = hop.messages[0]; // the new connection finished first
+    auto const& m1 = hop.messages[1];
+    BOOST_TEST(m1.find("Subject: first") != std::string::npos);
+    BOOST_TEST(m1.find("Authentication-Results: one.example;") != std::string::npos, m1);
+    BOOST_TEST(m1.find("x-generation=one") != std::string::npos, m1);
+    BOOST_TEST(m2.find("Authentication-Results: two.example;") != std::string::npos, m2);
+    BOOST_TEST(m2.find("x-generation=two") != std::string::npos, m2);
+    BOOST_TEST(old.expired()); // the old generation went with its last connection
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -29,6 +29,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,8 @@ struct server_options {
     int listen_backlog = 20;
     int unix_umask = -1; ///< unix sockets get mode 0666 & ~umask; -1 = leave as created
     std::function<void(std::string_view)> log;
+    /// `content_timeout` (see session_options); 0 = none.
+    std::chrono::steady_clock::duration content_timeout{0};
 };
 
 /// The `smtp` block that applies to connections on `where`: the `inet:PORT` or `unix:PATH`
@@ -67,21 +70,49 @@ relay_for(config::smtp_config const& cfg, config::listen_address const& where)
     Connections run on the executor given (no strand): run its io_context on one thread, or give
     a resolver and sinks that are safe to share between threads.
 
+    @par Configuration generations
+    The pipeline, the sinks and the options form one generation. reload() makes a new one
+    current for the connections accepted from then on; a connection keeps the generation it was
+    accepted with (its shared_ptr) to its end, so messages in flight finish on the old
+    configuration and the old one is freed with its last connection. The listeners themselves
+    (addresses, backlog, unix socket mode) are those of listen().
+
     @par Object lifetimes
-    The pipeline, resolver and sinks must outlive the server; destroy the server only after
-    `stop()` and after the io_context has finished running.
+    The resolver (and, with the reference constructor, the pipeline and sinks) must outlive the
+    server; destroy the server only after `stop()` and after the io_context has finished running.
 */
 template<class Pipeline, class Resolver, class Sinks> class server {
 public:
+    /// One configuration: what a connection is served with from accept to close.
+    struct generation {
+        std::shared_ptr<Pipeline const> pipeline;
+        std::shared_ptr<Sinks const> sinks;
+        server_options options;
+        std::uint64_t number = 0; ///< 1 for the first, +1 per reload()
+    };
+
+    /// Serves with a pipeline and sinks owned elsewhere (they must outlive the server).
     server(boost::asio::any_io_executor ex, Pipeline const& p, Resolver& r, Sinks const& s,
            server_options opts)
-        : ex_(std::move(ex))
-        , pipeline_(p)
-        , resolver_(r)
-        , sinks_(s)
-        , opts_(std::move(opts))
-        , state_(std::make_shared<shared>())
+        : server(std::move(ex), std::shared_ptr<Pipeline const>(std::shared_ptr<void>(), &p), r,
+                 std::shared_ptr<Sinks const>(std::shared_ptr<void>(), &s), std::move(opts))
     {}
+
+    /// Serves with a shared generation (aliasing shared_ptrs into one object are fine).
+    server(boost::asio::any_io_executor ex, std::shared_ptr<Pipeline const> p, Resolver& r,
+           std::shared_ptr<Sinks const> s, server_options opts)
+        : ex_(std::move(ex))
+        , resolver_(r)
+        , listen_opts_(opts)
+        , state_(std::make_shared<shared>())
+    {
+        auto g = std::make_shared<generation>();
+        g->pipeline = std::move(p);
+        g->sinks = std::move(s);
+        g->options = std::move(opts);
+        g->number = 1;
+        current_ = std::move(g);
+    }
 
     server(server const&) = delete;
     server& operator=(server const&) = delete;
@@ -95,24 +126,47 @@ public:
             l.acceptor.close(ignored);
     }
 
+    /** Connections accepted from now on are served with `p`, `s` and `opts` (the next hop, the
+        timeouts, ip_map, limits); those in flight finish with their own generation. Call from
+        any thread. `listen_backlog` and `unix_umask` of `opts` apply to later listen() calls.
+    */
+    void reload(std::shared_ptr<Pipeline const> p, std::shared_ptr<Sinks const> s, server_options opts)
+    {
+        auto g = std::make_shared<generation>();
+        g->pipeline = std::move(p);
+        g->sinks = std::move(s);
+        g->options = std::move(opts);
+        std::lock_guard lock(mutex_);
+        g->number = current_->number + 1;
+        listen_opts_ = g->options;
+        current_ = std::move(g);
+    }
+
+    /// The generation new connections get.
+    std::shared_ptr<generation const> current() const
+    {
+        std::lock_guard lock(mutex_);
+        return current_;
+    }
+
     /// Binds, listens and starts accepting on `where` (`inet:PORT@HOST` or `unix:PATH`). A unix
     /// socket path left by an earlier run is removed first.
     boost::system::error_code listen(config::listen_address const& where)
     {
         boost::system::error_code ec;
-        auto so = session_settings(where);
+        server_options const lo = listen_options();
         if(where.type == config::listen_address::kind::unix_socket) {
             ::unlink(where.path.c_str());
-            auto& l = local_.emplace_back(ex_, std::move(so));
+            auto& l = local_.emplace_back(ex_, where);
             boost::asio::local::stream_protocol::endpoint ep(where.path);
             l.acceptor.open(ep.protocol(), ec);
             if(!ec)
                 l.acceptor.bind(ep, ec);
-            if(!ec && opts_.unix_umask >= 0 &&
-               ::chmod(where.path.c_str(), static_cast<mode_t>(0666 & ~opts_.unix_umask)) != 0)
+            if(!ec && lo.unix_umask >= 0 &&
+               ::chmod(where.path.c_str(), static_cast<mode_t>(0666 & ~lo.unix_umask)) != 0)
                 ec = boost::system::error_code(errno, boost::system::system_category());
             if(!ec)
-                l.acceptor.listen(opts_.listen_backlog, ec);
+                l.acceptor.listen(lo.listen_backlog, ec);
             if(ec) {
                 local_.pop_back();
                 return ec;
@@ -132,18 +186,21 @@ public:
                 return boost::asio::error::host_not_found;
             ep = results.begin()->endpoint();
         }
-        auto& l = tcp_.emplace_back(ex_, std::move(so));
+        auto& l = tcp_.emplace_back(ex_, where);
         l.acceptor.open(ep.protocol(), ec);
         if(!ec)
             l.acceptor.set_option(ip::tcp::acceptor::reuse_address(true), ec);
         if(!ec)
             l.acceptor.bind(ep, ec);
         if(!ec)
-            l.acceptor.listen(opts_.listen_backlog, ec);
+            l.acceptor.listen(lo.listen_backlog, ec);
         if(ec) {
             tcp_.pop_back();
             return ec;
         }
+        // An ephemeral port: the overrides are keyed by the port actually bound.
+        l.where.port = l.acceptor.local_endpoint(ec).port();
+        ec = {};
         boost::asio::co_spawn(ex_, accept_loop(l), [](std::exception_ptr) {});
         return {};
     }
@@ -195,39 +252,55 @@ private:
     };
 
     template<class Acceptor> struct listener {
-        listener(boost::asio::any_io_executor ex, session_options so)
+        listener(boost::asio::any_io_executor ex, config::listen_address w)
             : acceptor(ex)
-            , settings(std::move(so))
+            , where(std::move(w))
         {}
         Acceptor acceptor;
-        session_options settings;
-        config::smtp_relay_config relay;
+        config::listen_address where;
     };
     using tcp_listener = listener<boost::asio::ip::tcp::acceptor>;
     using local_listener = listener<boost::asio::local::stream_protocol::acceptor>;
 
-    session_options session_settings(config::listen_address const& where) const
+    server_options listen_options() const
     {
-        auto const& relay = relay_for(opts_.smtp, where);
-        session_options so;
-        so.server_name = relay.server_name;
-        so.before_queue = opts_.smtp.queue_type == "before";
-        so.pipeline_limit = opts_.smtp.pipeline_limit;
-        so.chunk_limit = static_cast<std::size_t>(std::max<std::int64_t>(opts_.smtp.chunk_limit, 1));
-        so.temp_dir = opts_.smtp.temp_dir;
-        so.limits.max_message_size = opts_.max_message_size;
-        so.limits.max_command_line = opts_.max_command_line;
-        so.ip_map = &opts_.ip_map;
-        so.log = opts_.log;
-        return so;
+        std::lock_guard lock(mutex_);
+        return listen_opts_;
+    }
+
+    // What one connection is served with: its generation, and the settings derived from it
+    // for the listener it came in on.
+    struct connection_config {
+        std::shared_ptr<generation const> gen;
+        config::smtp_relay_config relay;
+        session_options settings;
+    };
+
+    static connection_config configure(std::shared_ptr<generation const> gen,
+                                       config::listen_address const& where)
+    {
+        connection_config c;
+        auto const& o = gen->options;
+        c.relay = relay_for(o.smtp, where);
+        auto& so = c.settings;
+        so.server_name = c.relay.server_name;
+        so.before_queue = o.smtp.queue_type == "before";
+        so.pipeline_limit = o.smtp.pipeline_limit;
+        so.chunk_limit = static_cast<std::size_t>(std::max<std::int64_t>(o.smtp.chunk_limit, 1));
+        so.temp_dir = o.smtp.temp_dir;
+        so.limits.max_message_size = o.max_message_size;
+        so.limits.max_command_line = o.max_command_line;
+        so.ip_map = &o.ip_map;
+        so.log = o.log;
+        so.content_timeout = o.content_timeout;
+        c.gen = std::move(gen);
+        return c;
     }
 
     template<class L> boost::asio::awaitable<void> accept_loop(L& l)
     {
         using boost::asio::as_tuple;
         using boost::asio::use_awaitable;
-        l.relay = relay_for_listener(l);
-        l.settings.server_name = l.relay.server_name;
         while(l.acceptor.is_open()) {
             auto [ec, sock] = co_await l.acceptor.async_accept(as_tuple(use_awaitable));
             if(ec) {
@@ -237,28 +310,17 @@ private:
                 co_await pause.async_wait(as_tuple(use_awaitable));
                 continue;
             }
-            boost::asio::co_spawn(ex_, serve(std::move(sock), l), [](std::exception_ptr) {});
+            boost::asio::co_spawn(ex_, serve(std::move(sock), configure(current(), l.where)),
+                                  [](std::exception_ptr) {});
         }
     }
 
-    template<class L> config::smtp_relay_config relay_for_listener(L const& l) const
-    {
-        config::listen_address where;
-        boost::system::error_code ec;
-        auto const ep = l.acceptor.local_endpoint(ec);
-        if constexpr(std::is_same_v<L, local_listener>) {
-            where.type = config::listen_address::kind::unix_socket;
-            where.path = ec ? std::string() : ep.path();
-        } else
-            where.port = ec ? 0 : ep.port();
-        return relay_for(opts_.smtp, where);
-    }
-
-    template<class Socket, class L> boost::asio::awaitable<void> serve(Socket sock, L& l)
+    template<class Socket> boost::asio::awaitable<void> serve(Socket sock, connection_config cc)
     {
         using namespace boost::asio::experimental::awaitable_operators;
         using boost::asio::as_tuple;
         using boost::asio::use_awaitable;
+        using clock = std::chrono::steady_clock;
         auto st = state_;
         ++st->active;
         auto self = st->closers.insert(st->closers.end(), [&sock] {
@@ -275,15 +337,14 @@ private:
             }
             sock.set_option(boost::asio::ip::tcp::no_delay(true), ec);
         }
-        auto const in = l.relay.timeout_in.count() > 0
-                            ? std::chrono::steady_clock::duration(l.relay.timeout_in)
-                            : std::chrono::steady_clock::duration(std::chrono::hours(24));
-        auto const out_timeout = l.relay.timeout_out.count() > 0
-                                     ? std::chrono::steady_clock::duration(l.relay.timeout_out)
-                                     : std::chrono::steady_clock::duration(std::chrono::hours(24));
-        relay_client relay(ex_, l.relay);
-        session<Pipeline, Resolver, Sinks, relay_client> s(pipeline_, resolver_, sinks_, relay, l.settings,
-                                                           peer);
+        auto const in = cc.relay.timeout_in.count() > 0 ? clock::duration(cc.relay.timeout_in)
+                                                        : clock::duration(std::chrono::hours(24));
+        auto const out_timeout = cc.relay.timeout_out.count() > 0 ? clock::duration(cc.relay.timeout_out)
+                                                                  : clock::duration(std::chrono::hours(24));
+        auto const& log = cc.gen->options.log;
+        relay_client relay(ex_, cc.relay);
+        session<Pipeline, Resolver, Sinks, relay_client> s(*cc.gen->pipeline, resolver_, *cc.gen->sinks,
+                                                           relay, cc.settings, peer);
         boost::asio::steady_timer timer(ex_);
         std::array<char, 65536> buf;
         std::string out = s.greeting();
@@ -300,12 +361,27 @@ private:
                 }
                 if(s.closed())
                     break;
-                timer.expires_after(in);
+                // timeout_in per read; within a transaction also content_timeout, so that an
+                // upstream trickling its message byte by byte cannot hold the connection.
+                auto wait = in;
+                bool content_bound = false;
+                if(auto const d = s.deadline()) {
+                    auto const left = *d - clock::now();
+                    if(left < wait) {
+                        wait = std::max(left, clock::duration::zero());
+                        content_bound = true;
+                    }
+                }
+                timer.expires_after(wait);
                 auto r = co_await (sock.async_read_some(boost::asio::buffer(buf), as_tuple(use_awaitable)) ||
                                    timer.async_wait(as_tuple(use_awaitable)));
                 if(r.index() == 1) {
-                    // RFC 5321 4.2: 421 before closing a connection we give up on.
-                    reply(421, "4.4.2", l.settings.server_name + " Error: timeout exceeded").write(out);
+                    // RFC 5321 4.2: 421 before closing a connection we give up on. Nothing of
+                    // an open transaction was acknowledged: the upstream keeps the message.
+                    if(log)
+                        log(s.queue_id() + (content_bound ? ": content_timeout waiting for the upstream"
+                                                          : ": timeout_in waiting for the upstream"));
+                    reply(421, "4.4.2", cc.settings.server_name + " Error: timeout exceeded").write(out);
                     timer.expires_after(out_timeout);
                     co_await (
                         boost::asio::async_write(sock, boost::asio::buffer(out), as_tuple(use_awaitable)) ||
@@ -319,8 +395,8 @@ private:
             }
             co_await s.on_close();
         } catch(std::exception const& e) {
-            if(opts_.log)
-                opts_.log(std::string("connection lost: ") + e.what());
+            if(log)
+                log(std::string("connection lost: ") + e.what());
         }
         st->closers.erase(self);
         boost::system::error_code ignored;
@@ -330,10 +406,10 @@ private:
     }
 
     boost::asio::any_io_executor ex_;
-    Pipeline const& pipeline_;
     Resolver& resolver_;
-    Sinks const& sinks_;
-    server_options opts_;
+    mutable std::mutex mutex_;
+    server_options listen_opts_;
+    std::shared_ptr<generation const> current_;
     std::shared_ptr<shared> state_;
     std::list<tcp_listener> tcp_;
     std::list<local_listener> local_;

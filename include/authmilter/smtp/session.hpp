@@ -22,8 +22,14 @@
 #include <authmilter/smtp/relay_protocol.hpp>
 #include <authmilter/smtp/reply.hpp>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
+#include <chrono>
 #include <concepts>
 #include <cstdint>
 #include <cstdio>
@@ -51,6 +57,11 @@ struct session_options {
     std::vector<config::ip_map_entry> const* ip_map = nullptr; ///< `ip_map`, applied before connect
     std::function<void(std::string_view)> log;                 ///< one line per event; may be empty
     std::uint64_t queue_id_seed = 0; ///< 0 = random queue ids; tests set one to repeat them
+    /// `content_timeout`: the handlers' time for one transaction, counted from MAIL and again
+    /// from DATA (as the Perl tool re-arms it); 0 = none. A stage still running at the deadline
+    /// is cancelled and counts as a handler error (`tempfail_on_error` decides). The server
+    /// also caps its waits for the upstream with it.
+    std::chrono::steady_clock::duration content_timeout{0};
 };
 
 /// The directly connected client (the MTA), as the socket reports it.
@@ -147,7 +158,7 @@ public:
             if(!eoh_pending_)
                 continue;
             eoh_pending_ = false;
-            co_await pipeline_.dispatch(*txn_, pipeline::events::eoh{});
+            co_await stage(pipeline::events::eoh{});
             feed_body(pending_body_);
             pending_body_.clear();
         }
@@ -172,9 +183,54 @@ public:
     std::string const& queue_id() const noexcept { return queue_id_; }
     /// The body store of the message being received.
     message_store const& store() const noexcept { return store_; }
+    /// While a transaction is open and `content_timeout` is set: when its time is up.
+    std::optional<std::chrono::steady_clock::time_point> deadline() const noexcept
+    {
+        if(!txn_ || opts_.content_timeout.count() <= 0)
+            return std::nullopt;
+        return deadline_;
+    }
 
 private:
     void write(std::string& out, reply const& r) const { r.write(out); }
+
+    // One pipeline stage, bounded by content_timeout.
+    template<class Event> boost::asio::awaitable<void> stage(Event const& ev)
+    {
+        if(opts_.content_timeout.count() <= 0)
+            co_await pipeline_.dispatch(*txn_, ev);
+        else
+            co_await timed(pipeline_.dispatch(*txn_, ev), pipeline::to_string(Event::kind));
+    }
+
+    // Runs `work` until the transaction's deadline. At the deadline the work is cancelled (the
+    // handler waiting sees operation_aborted, which the pipeline records as its error) and the
+    // timeout is one more handler error: tempfail_on_error and its variants decide, as in the
+    // Perl tool. Abort and close are not bounded: they must run for the handlers to clean up.
+    boost::asio::awaitable<void> timed(boost::asio::awaitable<void> work, std::string_view what)
+    {
+        using namespace boost::asio::experimental::awaitable_operators;
+        if(opts_.content_timeout.count() <= 0) {
+            co_await std::move(work);
+            co_return;
+        }
+        boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, deadline_);
+        auto const r =
+            co_await (std::move(work) || timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable)));
+        if(r.index() == 0)
+            co_return;
+        log(queue_id_ + ": content_timeout at " + std::string(what));
+        txn_->handler_errors().push_back("content_timeout " + std::string(what));
+        auto const& p = pipeline_.get_error_policy();
+        auto const& t = txn_->trust();
+        bool const tempfail = t.authenticated ? p.tempfail_on_error_authenticated
+                              : t.local       ? p.tempfail_on_error_local
+                              : t.trusted     ? p.tempfail_on_error_trusted
+                                              : p.tempfail_on_error;
+        if(tempfail)
+            txn_->set_verdict(
+                pipeline::verdict::tempfail(451, "4.4.3", "Timed out while checking the message"));
+    }
 
     void log(std::string_view line) const
     {
@@ -220,6 +276,7 @@ private:
             }
             parser_.begin_data();
             in_headers_ = true;
+            deadline_ = std::chrono::steady_clock::now() + opts_.content_timeout;
             write(out, reply(354, "", "End data with <CR><LF>.<CR><LF>"));
             co_return;
         }
@@ -336,7 +393,8 @@ private:
             auto const* matched = app::remap_connect(*opts_.ip_map, conn);
             app::remap_helo(matched, helo_sent, conn);
         }
-        co_await pipeline::run_connection(pipeline_, *txn_, conn);
+        deadline_ = std::chrono::steady_clock::now() + opts_.content_timeout;
+        co_await timed(pipeline::run_connection(pipeline_, *txn_, conn), "connect");
         txn_->begin_message();
         auto& env = txn_->envelope();
         env.mail_from = mail.path.address();
@@ -344,7 +402,7 @@ private:
             env.mail_params.push_back(prm.value.empty() ? prm.keyword : prm.keyword + "=" + prm.value);
         std::span<std::string const> const params(env.mail_params);
         if(!txn_->verdict().is_final())
-            co_await pipeline_.dispatch(*txn_, pipeline::events::envfrom{env.mail_from, params});
+            co_await stage(pipeline::events::envfrom{env.mail_from, params});
         auto const& v = txn_->verdict();
         using action = pipeline::verdict::action;
         if(v.what == action::reject || v.what == action::tempfail) {
@@ -377,7 +435,7 @@ private:
         env.rcpt_to.push_back(path.address());
         std::span<std::string const> const no_params;
         if(!txn_->verdict().is_final())
-            co_await pipeline_.dispatch(*txn_, pipeline::events::envrcpt{env.rcpt_to.back(), no_params});
+            co_await stage(pipeline::events::envrcpt{env.rcpt_to.back(), no_params});
         auto const& v = txn_->verdict();
         using action = pipeline::verdict::action;
         if(v.what == action::reject || v.what == action::tempfail) {
@@ -503,7 +561,7 @@ private:
             parse_header_lines(true);
         if(eoh_pending_) {
             eoh_pending_ = false;
-            co_await pipeline_.dispatch(*txn_, pipeline::events::eoh{});
+            co_await stage(pipeline::events::eoh{});
             feed_body(pending_body_);
             pending_body_.clear();
         }
@@ -517,7 +575,7 @@ private:
             co_return;
         }
         if(!txn_->verdict().is_final())
-            co_await pipeline_.dispatch(*txn_, pipeline::events::eom{});
+            co_await stage(pipeline::events::eom{});
         using action = pipeline::verdict::action;
         auto const what = txn_->verdict().what;
         if(what == action::reject || what == action::tempfail) {
@@ -630,6 +688,7 @@ private:
     std::string mail_argument_;
     std::vector<std::string> rcpt_arguments_;
     std::optional<reply> failure_;
+    std::chrono::steady_clock::time_point deadline_{};
 
     bool in_headers_ = false;
     bool eoh_pending_ = false;

@@ -193,9 +193,80 @@ codes(std::string const& out)
     return s;
 }
 
+// A handler whose end of headers waits 30 s when the message has an X-Stall field (a DNS
+// lookup that never comes back).
+struct stall_handler {
+    static constexpr std::string_view name = "Stall";
+    struct state {
+        bool stall = false;
+    };
+    void on_header(auto& ctx, pl::events::header const& ev) const
+    {
+        if(ev.field.is("X-Stall"))
+            ctx.state().stall = true;
+    }
+    boost::asio::awaitable<void> on_eoh(auto& ctx, pl::events::eoh const&) const
+    {
+        if(!ctx.state().stall)
+            co_return;
+        boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, std::chrono::seconds(30));
+        co_await t.async_wait(boost::asio::use_awaitable);
+    }
+};
+using stall_pipeline = pl::pipeline<stall_handler, authmilter::handlers::add_id_handler>;
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(smtp_session)
+
+BOOST_AUTO_TEST_CASE(content_timeout_bounds_a_stalled_handler)
+{
+    for(bool const tempfail_on_error : {true, false}) {
+        stall_pipeline p;
+        auto policy = p.get_error_policy();
+        policy.tempfail_on_error = tempfail_on_error;
+        p.set_error_policy(policy);
+        authmilter::dns::zone_resolver r;
+        sinks_type sinks{authmilter::sinks::authres_sink({"test.example", {}})};
+        fake_relay relay;
+        smtp::session_options opts;
+        opts.server_name = "filter.example";
+        opts.content_timeout = std::chrono::milliseconds(200);
+        std::vector<std::string> logged;
+        opts.log = [&](std::string_view l) { logged.emplace_back(l); };
+        smtp::session<stall_pipeline, authmilter::dns::zone_resolver, sinks_type, fake_relay> s(
+            p, r, sinks, relay, opts, smtp::peer_info{core::ip_address::parse("192.0.2.7"), 40000});
+        boost::asio::io_context io;
+        std::string out;
+        bool done = false;
+        auto const start = std::chrono::steady_clock::now();
+        boost::asio::co_spawn(
+            io,
+            [&]() -> boost::asio::awaitable<void> {
+                co_await s.on_input(hello + envelope + "DATA\r\nX-Stall: yes\r\n\r\nbody\r\n.\r\n", out);
+                // The next message on the connection has its own, fresh deadline.
+                co_await s.on_input(envelope + "DATA\r\nSubject: quick\r\n\r\nbody\r\n.\r\nQUIT\r\n", out);
+                done = true;
+            },
+            boost::asio::detached);
+        io.run_for(std::chrono::seconds(10));
+        BOOST_TEST(done);
+        BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(5)));
+        BOOST_TEST(std::count_if(logged.begin(), logged.end(), [](auto const& l) {
+                       return l.find("content_timeout at eoh") != std::string::npos;
+                   }) == 1);
+        if(tempfail_on_error) {
+            // Nothing relayed, the upstream keeps the message.
+            BOOST_TEST(codes(out) == "250 250 250 354 451 250 250 354 250 221 ", out);
+            BOOST_REQUIRE_EQUAL(relay.messages.size(), 1u);
+            BOOST_TEST(relay.messages[0].find("Subject: quick") != std::string::npos);
+        } else {
+            // The error is ignored, as the Perl tool with tempfail_on_error 0: relayed.
+            BOOST_TEST(codes(out) == "250 250 250 354 250 250 250 354 250 221 ", out);
+            BOOST_TEST(relay.messages.size() == 2u);
+        }
+    }
+}
 
 BOOST_AUTO_TEST_CASE(ehlo_advertises_the_extensions)
 {
