@@ -174,14 +174,20 @@ run_daemon(command_line const& cl, logger& log)
     bool const smtp_mode = cfg.protocol == "smtp";
     std::unique_ptr<server_type> milter_server;
     std::unique_ptr<smtp_server_type> smtp_server;
-    if(smtp_mode) {
+    // SMTP mode: a generation's pipeline and sinks are aliasing pointers into it.
+    auto smtp_options = [&log, &ms](config::daemon_config const& c) {
         smtp::server_options o;
-        o.smtp = cfg.smtp;
-        o.ip_map = cfg.ip_map;
-        o.listen_backlog = static_cast<int>(cfg.listen_backlog);
+        o.smtp = c.smtp;
+        o.ip_map = c.ip_map;
+        o.listen_backlog = static_cast<int>(c.listen_backlog);
+        o.content_timeout = ms(c.content_timeout, std::chrono::seconds(300));
         o.log = [&log](std::string_view line) { log.info(std::string(line)); };
-        smtp_server =
-            std::make_unique<smtp_server_type>(io.get_executor(), gen->pipeline, resolver, gen->sinks, o);
+        return o;
+    };
+    if(smtp_mode) {
+        smtp_server = std::make_unique<smtp_server_type>(
+            io.get_executor(), std::shared_ptr<Chain const>(gen, &gen->pipeline), resolver,
+            std::shared_ptr<daemon_sinks const>(gen, &gen->sinks), smtp_options(cfg));
     } else {
         milter_server = std::make_unique<server_type>(io.get_executor(), gen, resolver, sopts);
     }
@@ -238,8 +244,11 @@ run_daemon(command_line const& cl, logger& log)
                     auto fresh = config::load_configuration(cl.prefix);
                     auto next = make_generation<Chain>(fresh); // validates the new file in both modes
                     if(smtp_mode)
-                        throw std::runtime_error("SMTP mode takes a new configuration on restart only");
-                    milter_server->reload(std::move(next));
+                        smtp_server->reload(std::shared_ptr<Chain const>(next, &next->pipeline),
+                                            std::shared_ptr<daemon_sinks const>(next, &next->sinks),
+                                            smtp_options(fresh.config));
+                    else
+                        milter_server->reload(std::move(next));
                     log.set_debug(fresh.config.debug);
                     log.info("configuration reloaded");
                 } catch(std::exception const& e) {
