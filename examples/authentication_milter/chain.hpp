@@ -25,8 +25,8 @@ namespace h = authmilter::handlers;
 
 using chain = authmilter::pipeline::pipeline<
     h::auth_handler, h::local_ip_handler, h::trusted_ip_handler, h::tls_handler, h::iprev_handler,
-    h::ptr_handler, h::spf_handler, h::dkim_handler, h::dmarc_handler, h::sanitize_handler,
-    h::aligned_from_handler, h::return_ok_handler, h::add_id_handler, h::size_handler>;
+    h::ptr_handler, h::spf_handler, h::dkim_handler, h::xgoogle_dkim_handler, h::dmarc_handler,
+    h::sanitize_handler, h::aligned_from_handler, h::return_ok_handler, h::add_id_handler, h::size_handler>;
 
 } // namespace authmilter_daemon
 
