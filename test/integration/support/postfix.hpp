@@ -85,6 +85,35 @@ public:
     /// The Maildir receiving `mailbox_domain`.
     fs::path maildir() const { return dir_ / "vmail" / "inbox"; }
 
+    /// The instance's queue_directory.
+    fs::path queue_directory() const { return dir_ / "spool"; }
+
+    /// Queue ids of the messages in the hold queue (quarantined by a milter), sorted.
+    std::vector<std::string> held_queue_ids() const
+    {
+        std::vector<std::string> ids;
+        std::error_code ec;
+        for(auto const& e : fs::recursive_directory_iterator(queue_directory() / "hold", ec))
+            if(e.is_regular_file())
+                ids.push_back(e.path().filename().string());
+        std::sort(ids.begin(), ids.end());
+        return ids;
+    }
+
+    /// `postcat -c <config_directory> -hb -q <id>`: the headers and body of a queued message.
+    std::string postcat(std::string const& queue_id) const
+    {
+        auto const out = dir_ / ("postcat-" + queue_id + ".txt");
+        std::error_code ec;
+        fs::remove(out, ec);
+        auto const postcat = find_program({"/usr/sbin/postcat", "/usr/local/sbin/postcat"});
+        if(postcat.empty())
+            return "(postcat not found)";
+        run_program({postcat, "-c", config_directory().string(), "-hb", "-q", queue_id}, out,
+                    std::chrono::seconds(10));
+        return read_file(out);
+    }
+
     /// Postfix's log (maillog_file), for failure messages.
     std::string maillog() const { return read_file(dir_ / "maillog"); }
 
