@@ -4,12 +4,20 @@
 
 #include <authmilter/config/daemon_config.hpp>
 #include <authmilter/config/error.hpp>
+#include <authmilter/handlers/dmarc.hpp>
 #include <authmilter/sinks/authres_sink.hpp>
+#include <authmilter/sinks/dmarc_report_jsonl_sink.hpp>
+
+#include <system_error>
 
 #include <boost/hana/for_each.hpp>
 
+#include <functional>
+#include <iostream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace authmilter::app {
 
@@ -56,6 +64,36 @@ authres_options(config::daemon_config const& c)
     if(c.header_fold_at > 0)
         o.format.fold_at = static_cast<std::size_t>(c.header_fold_at);
     return o;
+}
+
+/** The JSON-lines DMARC report sink the DMARC handler's `report_jsonl_file` asks for; inactive
+    when the chain has no DMARC handler, it is disabled or the key is empty. Write errors go to
+    `on_error`, else to stderr (the `error_log` file once daemonized).
+
+    @throws config::config_error naming `file` and the key when the file cannot be opened.
+*/
+template<class Pipeline>
+sinks::dmarc_report_jsonl_sink
+dmarc_jsonl_sink(Pipeline const& p, std::string const& file, std::function<void(std::string_view)> on_error)
+{
+    if constexpr(Pipeline::template index_of<handlers::dmarc_handler>() == Pipeline::npos) {
+        return {};
+    } else {
+        auto const& h = p.template get<handlers::dmarc_handler>();
+        if(!p.template enabled<handlers::dmarc_handler>() || h.report_jsonl_file.empty())
+            return {};
+        sinks::dmarc_report_jsonl_sink::options o;
+        o.path = h.report_jsonl_file;
+        o.all_records = h.report_jsonl_all;
+        o.on_error = on_error ? std::move(on_error) : [](std::string_view line) {
+            std::cerr << "authentication_milter: " << line << std::endl;
+        };
+        try {
+            return sinks::dmarc_report_jsonl_sink(std::move(o));
+        } catch(std::system_error const& e) {
+            throw config::config_error(file, "$.handlers.DMARC.report_jsonl_file", e.what());
+        }
+    }
 }
 
 } // namespace authmilter::app

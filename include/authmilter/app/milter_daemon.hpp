@@ -14,6 +14,8 @@
 #include <authmilter/dns/cares_resolver.hpp>
 #include <authmilter/milter/pipeline_server.hpp>
 #include <authmilter/sinks/authres_sink.hpp>
+#include <authmilter/sinks/dmarc_report_jsonl_sink.hpp>
+#include <authmilter/sinks/dmarc_report_sink.hpp>
 #include <authmilter/smtp/server.hpp>
 
 #include <signal.h>
@@ -25,29 +27,35 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <functional>
 #include <iostream>
 #include <memory>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 namespace authmilter::app {
 
-/// The sinks the daemon writes to at end of message.
-using daemon_sinks = sinks::sink_set<sinks::authres_sink>;
+/// The sinks the daemon writes to at end of message: the A-R header, the DMARC report records.
+using daemon_sinks =
+    sinks::sink_set<sinks::authres_sink, sinks::dmarc_report_sink<sinks::dmarc_report_jsonl_sink>>;
 
 /** Builds one configuration generation of the daemon: the chain configured from the file,
-    the sinks, the milter driver settings (dryrun, quarantine, ip_map).
+    the sinks, the milter driver settings (dryrun, quarantine, ip_map). `report_error` is told
+    about the DMARC report file's write errors (stderr when empty).
 
     @throws config::config_error naming the file and JSON path.
 */
 template<class Chain>
 std::shared_ptr<milter::generation<Chain, daemon_sinks> const>
-make_generation(config::loaded_config const& loaded)
+make_generation(config::loaded_config const& loaded, std::function<void(std::string_view)> report_error = {})
 {
     auto gen = std::make_shared<milter::generation<Chain, daemon_sinks>>();
     auto const file = loaded.files.empty() ? std::string("<embedded default>") : loaded.files.front();
     configure_pipeline(gen->pipeline, loaded.config, file);
-    gen->sinks = daemon_sinks(sinks::authres_sink(authres_options(loaded.config)));
+    gen->sinks = daemon_sinks(sinks::authres_sink(authres_options(loaded.config)),
+                              sinks::dmarc_report_sink<sinks::dmarc_report_jsonl_sink>(
+                                  dmarc_jsonl_sink(gen->pipeline, file, report_error)));
     gen->driver.dryrun = loaded.config.dryrun;
     gen->driver.milter_quarantine = loaded.config.milter_quarantine;
     if(!loaded.config.ip_map.empty()) {

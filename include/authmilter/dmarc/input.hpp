@@ -18,6 +18,8 @@ struct spf_input {
     std::string domain{}; ///< the domain checked: the MAIL FROM domain, or the HELO name
     spf_scope scope = spf_scope::mfrom;
     auth_result result = auth_result::none;
+    /// Why, for a person (RFC 9990 `human_result`): the SPF reason or explanation; may be empty.
+    std::string human_result{};
     friend bool operator==(spf_input const&, spf_input const&) = default;
 };
 
@@ -26,6 +28,8 @@ struct dkim_input {
     std::string domain{};   ///< d=
     std::string selector{}; ///< s=
     auth_result result = auth_result::none;
+    /// Why, for a person (RFC 9990 `human_result`): "body has been altered"...; empty on pass.
+    std::string human_result{};
     friend bool operator==(dkim_input const&, dkim_input const&) = default;
 };
 

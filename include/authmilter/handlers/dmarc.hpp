@@ -14,6 +14,7 @@
 #include <authmilter/dmarc/input.hpp>
 #include <authmilter/dmarc/local_policy.hpp>
 #include <authmilter/dmarc/public_suffix_list.hpp>
+#include <authmilter/dmarc/report_record.hpp>
 #include <authmilter/dmarc/result.hpp>
 #include <authmilter/dmarc/types.hpp>
 #include <authmilter/dns/answer.hpp>
@@ -35,6 +36,7 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -42,6 +44,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -270,11 +273,13 @@ read_string(boost::json::object const& o, std::string_view key, std::string fall
 
     What later handlers and the report store read, `state`: `evaluations` (one per envelope
     domain / From domain pair: the full dmarc::result, and whether a report row is due),
-    `is_list`, `allow_listed`, `envelope_to`, `checked`.
+    `is_list`, `allow_listed`, `envelope_to`, `checked`. Sinks get them as typed
+    dmarc::report_record rows from dmarc_report_records(txn) (sinks/dmarc_report_sink.hpp).
 
     Configuration: every key of the Perl tool (see `default_config`), plus `dmarc_spec`
     (`rfc9989` | `rfc7489`), `shadow` (0/1: also evaluate with the other specification) and
-    `psl_file` (the Public Suffix List, needed for RFC 7489 and for shadow mode). The reporting
+    `psl_file` (the Public Suffix List, needed for RFC 7489 and for shadow mode),
+    `report_jsonl_file` / `report_jsonl_all` (the daemon's JSON-lines report sink). The reporting
     keys, `use_arc`, `arc_before_list` and `policy_rbl_lookup` are accepted and take effect with
     the report store, ARC and RBL support (doc/handlers.md).
 */
@@ -297,6 +302,9 @@ struct dmarc_handler {
         "  dmarc_spec              rfc9989 (DNS tree walk) or rfc7489 (Public Suffix List)\n"
         "  shadow                  1: also evaluate with the other specification (logged, state)\n"
         "  psl_file                the Public Suffix List (/usr/share/publicsuffix/public_suffix_list.dat)\n"
+        "  report_jsonl_file       append each report record to this file as one JSON line (\"\": off)\n"
+        "  report_jsonl_all        0: only records an aggregate report is due for; 1: every evaluated "
+        "record\n"
         "  use_arc, arc_before_list, policy_rbl_lookup, report_*, no_report, hide_report_to, config_file:\n"
         "    accepted; they take effect with ARC, RBL and the report store\n";
 
@@ -307,7 +315,8 @@ struct dmarc_handler {
         R"("hide_report_to":0,"config_file":"/etc/mail-dmarc.ini","no_reject_disposition":"quarantine",)"
         R"("no_list_reject_disposition":"none","reject_on_multifrom":30,"quarantine_on_multifrom":20,)"
         R"("skip_on_multifrom":10,"strict_multifrom":0,"dmarc_spec":"rfc9989","shadow":0,)"
-        R"("psl_file":"/usr/share/publicsuffix/public_suffix_list.dat"})";
+        R"("psl_file":"/usr/share/publicsuffix/public_suffix_list.dat","report_jsonl_file":"",)"
+        R"("report_jsonl_all":0})";
 
     bool hide_none = false;
     bool use_arc = true;        ///< accepted; takes effect with the ARC handler
@@ -327,6 +336,11 @@ struct dmarc_handler {
     std::string config_file = "/etc/mail-dmarc.ini";
     boost::json::object policy_rbl_lookup; ///< accepted; takes effect with RBL support
     std::string psl_file = std::string(dmarc::default_public_suffix_list_path);
+    /// Where the daemon's JSON-lines report sink appends the report records; empty: no sink.
+    /// Read here so that it sits with the other DMARC keys; the daemon opens the file.
+    std::string report_jsonl_file;
+    /// The JSON-lines sink writes every record with a policy, not only those a report is due for.
+    bool report_jsonl_all = false;
     /// The list loaded by configure() when RFC 7489 or shadow mode needs it.
     std::shared_ptr<dmarc::public_suffix_list const> psl;
     /// The evaluation options derived from `dmarc_spec` and `shadow` by configure(). Public so
@@ -405,6 +419,8 @@ struct dmarc_handler {
         // permerror (multiple DMARC records); RFC 9989 4.10 discards them and walks on.
         evaluation.permerror_on_multiple_records = evaluation.primary == dmarc::spec::rfc7489;
         psl_file = detail::read_string(o, "psl_file", std::string(dmarc::default_public_suffix_list_path));
+        report_jsonl_file = detail::read_string(o, "report_jsonl_file", "");
+        report_jsonl_all = detail::read_flag(o, "report_jsonl_all", false);
         psl.reset();
         evaluation.psl = nullptr;
         if(evaluation.primary == dmarc::spec::rfc7489 || evaluation.shadow) {
@@ -500,9 +516,11 @@ struct dmarc_handler {
             input.spf.push_back(
                 {spf_state.domain,
                  spf_state.scope == spf::scope::helo ? dmarc::spf_scope::helo : dmarc::spf_scope::mfrom,
-                 detail::to_dmarc(spf_state.result)});
+                 detail::to_dmarc(spf_state.result),
+                 !spf_state.detail.explanation.empty() ? spf_state.detail.explanation
+                                                       : spf_state.detail.reason});
         for(auto const& sig : dkim_state.signatures)
-            input.dkim.push_back({sig.domain, sig.selector, detail::to_dmarc(sig.res)});
+            input.dkim.push_back({sig.domain, sig.selector, detail::to_dmarc(sig.res), sig.reason_text()});
 
         std::string const env_domain = detail::envelope_domain(txn.envelope().mail_from);
         bool const multiple = header_domains.size() > 1;
@@ -667,6 +685,47 @@ private:
         co_return answer.status == dns::outcome::noerror && !answer.addresses().empty();
     }
 };
+
+/** The report records of the message in `txn`: one per evaluated From domain that has a
+    usable policy record, with the envelope and connection facts (source IP, MAIL FROM, HELO and
+    last RCPT TO domains, queue id, `time` = `when`), the list and allow-list flags and whether a
+    report is due. Empty when the chain has no DMARC handler, it is disabled, or it did not
+    evaluate the message (local, trusted or authenticated client; rejected earlier).
+
+    Built on demand from the handler's state, so a message costs nothing here unless a sink asks.
+*/
+template<class Transaction>
+std::vector<dmarc::report_record>
+dmarc_report_records(Transaction& txn, std::chrono::system_clock::time_point when)
+{
+    using pipeline_type = typename Transaction::pipeline_type;
+    constexpr std::size_t index = pipeline_type::template index_of<dmarc_handler>();
+    std::vector<dmarc::report_record> out;
+    if constexpr(index != pipeline_type::npos) {
+        if(!txn.pipeline().template enabled<dmarc_handler>())
+            return out;
+        auto const& st = std::get<index>(txn.message_states());
+        if(!st.checked)
+            return out;
+        auto const queue_id = txn.macro("i");
+        for(auto const& ev : st.evaluations) {
+            auto rec = dmarc::make_report_record(ev.result, txn.connection().client_ip, ev.envelope_domain,
+                                                 detail::envelope_domain(ev.envelope_to));
+            if(!rec)
+                continue;
+            rec->time = when;
+            if(queue_id)
+                rec->queue_id = std::string(*queue_id);
+            rec->helo = txn.connection().helo;
+            rec->is_list = st.is_list;
+            rec->allow_listed = st.allow_listed;
+            rec->rejected = ev.rejected;
+            rec->report_requested = ev.report;
+            out.push_back(std::move(*rec));
+        }
+    }
+    return out;
+}
 
 } // namespace authmilter::handlers
 

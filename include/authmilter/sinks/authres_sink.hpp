@@ -113,6 +113,7 @@ public:
     {}
 
     template<class Sink> Sink& get() noexcept { return std::get<Sink>(sinks_); }
+    template<class Sink> Sink const& get() const noexcept { return std::get<Sink>(sinks_); }
 
     template<class Transaction> void on_eom(Transaction& txn) const
     {

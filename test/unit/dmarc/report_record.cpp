@@ -42,9 +42,40 @@ BOOST_AUTO_TEST_CASE(row_from_result)
     BOOST_TEST((row->reasons[1].type == override_reason::mailing_list));
     BOOST_TEST(row->dkim_results.size() == 2u);
     BOOST_TEST(row->spf_results.size() == 1u);
+    // RFC 9990 and the receiver-side facts.
+    BOOST_TEST((row->evaluated == disposition::quarantine)); // t=y: one level below reject
+    BOOST_TEST((row->requested == policy::reject));
+    BOOST_TEST((row->policy_from == policy_source::p));
+    BOOST_TEST((row->dmarc == status::fail));
+    BOOST_TEST(row->org_domain == "example.com");
+    BOOST_TEST((row->policy_published.psd == psd_flag::u));
+    BOOST_REQUIRE(row->policy_published.rua.size() == 1u);
+    BOOST_TEST(row->policy_published.rua[0].address == "r@example.com");
+    BOOST_TEST(row->policy_published.ruf.empty());
+    BOOST_TEST((row->dkim_results[1].aligned == alignment::none)); // list.example passed, unaligned
+    BOOST_TEST(row->reported_disposition() == "none");
+    BOOST_TEST(!row->report_requested); // the handler decides that
 
     auto const none = run(evaluate(z, message_input{"nopolicy.example", {}, {}}));
     BOOST_TEST(!make_report_record(none, std::nullopt, ""));
+}
+
+BOOST_AUTO_TEST_CASE(reported_disposition_words)
+{
+    // RFC 9990 ActionDispositionType: pass = nothing done, DMARC passed under an enforcing policy.
+    report_record r;
+    r.dmarc = status::pass;
+    r.requested = policy::reject;
+    BOOST_TEST(r.reported_disposition() == "pass");
+    r.requested = policy::none;
+    BOOST_TEST(r.reported_disposition() == "none");
+    r.dmarc = status::fail;
+    r.requested = policy::reject;
+    BOOST_TEST(r.reported_disposition() == "none"); // overridden to none
+    r.applied = disposition::quarantine;
+    BOOST_TEST(r.reported_disposition() == "quarantine");
+    r.applied = disposition::reject;
+    BOOST_TEST(r.reported_disposition() == "reject");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

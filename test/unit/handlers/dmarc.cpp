@@ -666,6 +666,12 @@ BOOST_AUTO_TEST_CASE(configuration)
         "psl_file": "/nonexistent/psl.dat"})"));
     BOOST_TEST(d.local.arc_before_list);
     BOOST_TEST(d.whitelisted.size() == 2u);
+    // The report sink keys: off by default, a path and the all-records flag.
+    BOOST_TEST(d.report_jsonl_file.empty());
+    BOOST_TEST(!d.report_jsonl_all);
+    d.configure(json::parse(R"({"report_jsonl_file": "/var/log/dmarc.jsonl", "report_jsonl_all": 1})"));
+    BOOST_TEST(d.report_jsonl_file == "/var/log/dmarc.jsonl");
+    BOOST_TEST(d.report_jsonl_all);
 
     auto refuses = [](std::string const& text, std::string const& key) {
         h::dmarc_handler x;
@@ -686,6 +692,8 @@ BOOST_AUTO_TEST_CASE(configuration)
     BOOST_TEST(refuses(R"({"whitelisted": "192.0.2.1"})", "whitelisted"));
     BOOST_TEST(refuses(R"({"policy_rbl_lookup": []})", "policy_rbl_lookup"));
     BOOST_TEST(refuses(R"({"dmarc_spec": "rfc7960"})", "dmarc_spec"));
+    BOOST_TEST(refuses(R"({"report_jsonl_file": 1})", "report_jsonl_file"));
+    BOOST_TEST(refuses(R"({"report_jsonl_all": "sometimes"})", "report_jsonl_all"));
     // The PSL is needed for RFC 7489 and for shadow mode; a missing file is named.
     BOOST_TEST(
         refuses(R"({"dmarc_spec": "rfc7489", "psl_file": "/nonexistent/psl.dat"})", "/nonexistent/psl.dat"));
