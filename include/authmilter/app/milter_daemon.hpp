@@ -133,9 +133,11 @@ run_daemon(command_line const& cl, logger& log)
     using generation_type = milter::generation<Chain, daemon_sinks>;
     config::loaded_config loaded;
     std::shared_ptr<generation_type const> gen;
+    // The DMARC report file's write errors go to the log (called once messages flow).
+    auto const report_error = [&log](std::string_view line) { log.error(line); };
     try {
         loaded = config::load_configuration(cl.prefix);
-        gen = make_generation<Chain>(loaded);
+        gen = make_generation<Chain>(loaded, report_error);
     } catch(config::config_error const& e) {
         std::cerr << "authentication_milter: configuration refused: " << e.what() << "\n";
         return exit_config_error;
@@ -250,7 +252,7 @@ run_daemon(command_line const& cl, logger& log)
             if(sig == SIGHUP) {
                 try {
                     auto fresh = config::load_configuration(cl.prefix);
-                    auto next = make_generation<Chain>(fresh); // validates the new file in both modes
+                    auto next = make_generation<Chain>(fresh, report_error); // validates it in both modes
                     if(smtp_mode)
                         smtp_server->reload(std::shared_ptr<Chain const>(next, &next->pipeline),
                                             std::shared_ptr<daemon_sinks const>(next, &next->sinks),
