@@ -28,6 +28,8 @@ struct verdict_counters {
     std::atomic<int> connections{0};
     std::atomic<int> messages{0};
     std::atomic<int> closes{0};
+    std::atomic<int> headers{0};
+    std::atomic<std::size_t> body_bytes{0};
 };
 
 /// The handler: recipients collected at RCPT, the verdict at end of message.
@@ -42,6 +44,14 @@ struct verdict_handler {
     void on_envrcpt(milter::session_state const&, milter::events::rcpt const& r)
     {
         recipients.append(r.address()).append(" ");
+    }
+    // Header, end-of-header and body callbacks keep those stages on (reply-less), as a real
+    // handler's would; miltertest refuses to send a stage the milter switched off.
+    void on_eoh(milter::session_state const&) {}
+    void on_header(milter::session_state const&, std::string_view, std::string_view) { ++counters->headers; }
+    void on_body(milter::session_state const&, std::string_view chunk)
+    {
+        counters->body_bytes += chunk.size();
     }
     milter::eom_result on_eom(milter::session_state const& ctx)
     {
