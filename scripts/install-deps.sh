@@ -11,7 +11,7 @@ PACKAGES="g++ cmake ninja-build pkg-config ccache git ca-certificates
   clang clang-format libclang-rt-14-dev
   publicsuffix
   knot
-  python3-dkim libmail-dkim-perl opendkim miltertest
+  python3-dkim libmail-dkim-perl opendkim
   postfix miltertest
   libbenchmark-dev"
 
