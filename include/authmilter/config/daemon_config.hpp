@@ -13,6 +13,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace authmilter::config {
@@ -124,6 +126,41 @@ struct daemon_config {
     boost::json::object handlers;
 };
 
+/** The Perl tool's global keys this daemon reads but does not act on, with the reason the
+    warning gives (doc/migrating.md lists them too). A key in this list is still type-checked.
+*/
+inline constexpr std::pair<std::string_view, std::string_view> ignored_keys[] = {
+    {"errors_to", "no error report mails are sent; errors go to the log"},
+    {"errors_from", "no error report mails are sent; errors go to the log"},
+    {"errors_headers", "no error report mails are sent; errors go to the log"},
+    {"log_dispatchouli", "logging is syslog, facility mail, plus stderr with logtoerr"},
+    {"patch_net_server", "there is no Net::Server: one threaded process accepts on every listener"},
+    {"external_callback_processor", "Perl modules cannot be loaded"},
+    {"extended_log", "no per-message A-R log lines are written yet"},
+    {"legacy_log", "no per-message A-R log lines are written yet"},
+    {"lock_file", "there is no prefork accept lock"},
+    {"min_children", "prefork setting: one process with a fixed thread pool; max_children caps the threads"},
+    {"min_spare_children", "prefork setting: one process with a fixed thread pool"},
+    {"max_spare_children", "prefork setting: one process with a fixed thread pool"},
+    {"max_requests_per_child", "prefork setting: threads are never recycled"},
+    {"cache_dir", "nothing is kept on disk"},
+    {"lib_dir", "nothing is kept on disk"},
+    {"spool_dir", "nothing is kept on disk"},
+    {"metric_connection", "the metrics listener is not implemented yet"},
+    {"metric_port", "the metrics listener is not implemented yet"},
+    {"metric_host", "the metrics listener is not implemented yet"},
+    {"metric_umask", "the metrics listener is not implemented yet"},
+    {"metric_tempfile", "the metrics listener is not implemented yet"},
+    {"metric_timeout", "the metrics listener is not implemented yet"},
+    {"metric_basic_http", "the metrics listener is not implemented yet"},
+    {"addheader_timeout", "header edits go with the end-of-message reply, under content_timeout"},
+    {"dequeue_timeout", "there are no dequeue processes"},
+    {"check_for_dequeue", "there are no dequeue processes"},
+    {"max_dequeue", "there are no dequeue processes"},
+    {"cache_dns_timeouts", "the shared DNS cache keeps every timeout and SERVFAIL for 5 s, per name"},
+    {"dns_servfail_timeout", "the shared DNS cache keeps every timeout and SERVFAIL for 5 s, per name"},
+};
+
 namespace detail {
 
 inline std::chrono::seconds
@@ -192,11 +229,12 @@ parse_daemon_config(std::string const& file, boost::json::object const& root,
     c.error_log = r.string("error_log");
     c.errors_to = r.string("errors_to");
     c.errors_from = r.string("errors_from");
-    for(auto const* ignored :
-        {"errors_headers", "log_dispatchouli", "patch_net_server", "external_callback_processor"})
-        if(r.raw(ignored) != nullptr)
-            warnings.push_back(file + ": " + r.path_of(ignored) +
-                               ": accepted for compatibility, has no effect here");
+    for(auto const& [key, why] : ignored_keys) {
+        r.accept(key); // read below when it has a type to check
+        if(r.has(key))
+            warnings.push_back(file + ": " + r.path_of(key) +
+                               ": accepted for compatibility, has no effect here (" + std::string(why) + ")");
+    }
 
     if(!r.has("connection"))
         r.fail("connection", "no connection details given (expected e.g. \"inet:8893@localhost\")");

@@ -41,6 +41,9 @@ struct options {
     unsigned max_ptr_names = 10;
     /// `%{t}` in seconds since the epoch; the system clock when unset.
     std::optional<std::int64_t> now;
+    /// Sender ID's PRA scope (RFC 4406 §3.4): use the `spf2.0/...` records whose scopes include
+    /// `pra`, and only when there are none the `v=spf1` records. The terms are the same.
+    bool pra = false;
 };
 
 /// RFC 7208 §4: evaluates the SPF policy of `domain` for a client at `client`.
@@ -81,6 +84,30 @@ dns_error_text(dns::outcome o, std::string_view type, std::string_view name)
     for(auto& c : word)
         c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
     return "'" + word + "' error on DNS '" + std::string(type) + "' lookup of '" + std::string(name) + "'";
+}
+
+/// An `spf2.0/<scopes>` record (RFC 4406 §3.1) whose scopes include `pra`, rewritten with the
+/// `v=spf1` tag (the terms that follow are the same); nullopt for anything else.
+inline std::optional<std::string>
+spf2_pra_as_spf1(std::string_view txt)
+{
+    if(txt.size() < 7 || !iequals(txt.substr(0, 7), "spf2.0/"))
+        return std::nullopt;
+    auto const end = txt.find(' ');
+    auto scopes = txt.substr(7, end == std::string_view::npos ? std::string_view::npos : end - 7);
+    bool pra = false;
+    while(!scopes.empty()) {
+        auto const comma = scopes.find(',');
+        auto const one = scopes.substr(0, comma);
+        if(iequals(one, "pra"))
+            pra = true;
+        else if(!iequals(one, "mfrom"))
+            return std::nullopt;
+        scopes = comma == std::string_view::npos ? std::string_view() : scopes.substr(comma + 1);
+    }
+    if(!pra)
+        return std::nullopt;
+    return "v=spf1" + std::string(end == std::string_view::npos ? std::string_view() : txt.substr(end));
 }
 
 constexpr mechanism_kind
@@ -297,13 +324,23 @@ evaluator<Resolver>::evaluate(std::string domain, bool want_exp, unsigned depth)
     if(dns::is_temporary(ans.status))
         co_return error(code::temperror, dns_error_text(ans.status, "TXT", domain), domain);
     std::vector<std::string> spf;
-    for(auto& t : ans.txts())
-        if(is_spf1_record(t))
-            spf.push_back(std::move(t));
+    auto txts = ans.txts();
+    if(opts_.pra)
+        for(auto const& t : txts)
+            if(auto v1 = spf2_pra_as_spf1(t))
+                spf.push_back(std::move(*v1));
+    bool const v2 = !spf.empty();
+    if(!v2)
+        for(auto& t : txts)
+            if(is_spf1_record(t))
+                spf.push_back(std::move(t));
     if(spf.empty())
         co_return error(code::none, "No applicable sender policy available", domain);
     if(spf.size() > 1)
-        co_return error(code::permerror, "Redundant applicable 'v=spf1' sender policies found", domain);
+        co_return error(code::permerror,
+                        v2 ? "Redundant applicable 'spf2.0/pra' sender policies found"
+                           : "Redundant applicable 'v=spf1' sender policies found",
+                        domain);
 
     auto const parsed = parse_record(spf.front());
     if(!parsed)

@@ -18,13 +18,14 @@ namespace authmilter::spf {
 enum class scope : std::uint8_t {
     mfrom, ///< MAIL FROM; `identity=mailfrom`, `envelope-from=`
     helo,  ///< HELO/EHLO (also the null reverse-path); `identity=helo`, `helo=`
+    pra,   ///< Sender ID's Purported Responsible Address (RFC 4407); `identity=pra`, `pra=`
 };
 
 /// `mfrom` or `helo`: the word Mail::SPF puts in its explanations ("in 'mfrom' identity").
 constexpr std::string_view
 to_string(scope s) noexcept
 {
-    return s == scope::mfrom ? "mfrom" : "helo";
+    return s == scope::mfrom ? "mfrom" : s == scope::pra ? "pra" : "helo";
 }
 
 /// What the Received-SPF field and the Authentication-Results entry say besides the result.
@@ -186,9 +187,10 @@ received_spf_field(result const& r, check_info const& info)
     std::string pairs;
     detail::append_pair(pairs, "receiver",
                         info.receiver.empty() ? std::string_view("unknown") : info.receiver);
-    detail::append_pair(pairs, "identity", info.scope == scope::mfrom ? "mailfrom" : "helo");
-    detail::append_pair(pairs, info.scope == scope::mfrom ? "envelope-from" : "helo", info.identity);
-    if(info.scope == scope::mfrom && !info.helo.empty())
+    auto const name = info.scope == scope::mfrom ? "mailfrom" : info.scope == scope::pra ? "pra" : "helo";
+    detail::append_pair(pairs, "identity", name);
+    detail::append_pair(pairs, info.scope == scope::mfrom ? "envelope-from" : name, info.identity);
+    if(info.scope != scope::helo && !info.helo.empty())
         detail::append_pair(pairs, "helo", info.helo);
     detail::append_pair(pairs, "client-ip", info.client.to_string());
     std::string out(to_string(r.code));

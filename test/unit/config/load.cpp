@@ -102,7 +102,39 @@ BOOST_AUTO_TEST_CASE(relaxed_json_and_every_global_key)
     BOOST_TEST(c.ip_map[0].ip->to_string() == "192.0.2.1");
     BOOST_TEST(c.ip_map[0].helo_map.at(0).helo == "mx2.test");
     BOOST_TEST(c.handlers.contains("!DKIM"));
-    BOOST_TEST(loaded.warnings.empty());
+    // min_children is a prefork setting: accepted, with a warning saying what happens instead.
+    BOOST_REQUIRE_EQUAL(loaded.warnings.size(), 1u);
+    auto const file = (p.dir / "authentication_milter.json").string();
+    BOOST_TEST(loaded.warnings[0] ==
+               file + ": $.min_children: accepted for compatibility, has no effect here "
+                      "(prefork setting: one process with a fixed thread pool; max_children "
+                      "caps the threads)");
+}
+
+BOOST_AUTO_TEST_CASE(keys_without_effect_are_warnings_and_still_checked)
+{
+    temp_prefix p;
+    p.write("authentication_milter.json",
+            R"({"connection":"inet:1","errors_to":"a@b","metric_connection":"inet:9100@localhost",
+                "patch_net_server":1,"max_requests_per_child":10,"dequeue_timeout":5,"cache_dns_timeouts":0})");
+    auto const loaded = cfg::load_configuration(p.dir);
+    auto const file = (p.dir / "authentication_milter.json").string();
+    BOOST_REQUIRE_EQUAL(loaded.warnings.size(), 6u);
+    std::string all;
+    for(auto const& w : loaded.warnings)
+        all += w + "\n";
+    for(auto const* key : {"errors_to", "metric_connection", "patch_net_server", "max_requests_per_child",
+                           "dequeue_timeout", "cache_dns_timeouts"})
+        BOOST_TEST(all.find(file + ": $." + key + ": accepted for compatibility, has no effect here (") !=
+                       std::string::npos,
+                   key);
+    BOOST_TEST(all.find("the metrics listener is not implemented yet") != std::string::npos);
+    // Their values are still checked: a wrong type is refused, naming the path.
+    p.write("authentication_milter.json", R"({"connection":"inet:1","max_requests_per_child":"many"})");
+    BOOST_TEST(error_of(p).find(file + ": $.max_requests_per_child: ") != std::string::npos, error_of(p));
+    // The embedded default sets none of them.
+    temp_prefix empty;
+    BOOST_TEST(cfg::load_configuration(empty.dir).warnings.empty());
 }
 
 BOOST_AUTO_TEST_CASE(handler_files_replace_sections)
