@@ -367,6 +367,15 @@ parse_daemon_config(std::string const& file, boost::json::object const& root,
         if(!h->is_object())
             r.fail("handlers", "expected an object, found " + boost::json::serialize(*h));
         c.handlers = h->as_object();
+        // Every handler takes `auth_header_name` in the Perl tool; here all entries share one field.
+        for(auto const& kv : c.handlers) {
+            auto const* o = kv.value().if_object();
+            auto const* name = o != nullptr ? o->if_contains("auth_header_name") : nullptr;
+            if(name != nullptr && !(name->is_string() && name->as_string() == "Authentication-Results"))
+                warnings.push_back(file + ": $.handlers." + std::string(kv.key()) +
+                                   ".auth_header_name: accepted for compatibility, has no effect here (every "
+                                   "entry goes into one Authentication-Results field)");
+        }
     }
     r.finish();
     return c;

@@ -132,6 +132,14 @@ BOOST_AUTO_TEST_CASE(keys_without_effect_are_warnings_and_still_checked)
     // Their values are still checked: a wrong type is refused, naming the path.
     p.write("authentication_milter.json", R"({"connection":"inet:1","max_requests_per_child":"many"})");
     BOOST_TEST(error_of(p).find(file + ": $.max_requests_per_child: ") != std::string::npos, error_of(p));
+    // auth_header_name, which every Perl handler takes, is named with its handler.
+    p.write("authentication_milter.json",
+            R"({"connection":"inet:1","handlers":{"SPF":{"auth_header_name":"X-SPF-Results"}}})");
+    auto const named = cfg::load_configuration(p.dir);
+    BOOST_REQUIRE_EQUAL(named.warnings.size(), 1u);
+    BOOST_TEST(
+        named.warnings[0].find(file + ": $.handlers.SPF.auth_header_name: accepted for compatibility") == 0u,
+        named.warnings[0]);
     // The embedded default sets none of them.
     temp_prefix empty;
     BOOST_TEST(cfg::load_configuration(empty.dir).warnings.empty());
