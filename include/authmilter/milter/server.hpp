@@ -21,6 +21,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -327,7 +328,14 @@ private:
         using boost::asio::as_tuple;
         using boost::asio::use_awaitable;
         while(acc.is_open()) {
-            auto strand = boost::asio::make_strand(ex_);
+            // Over the concrete io_context executor when there is one: a strand<any_io_executor>
+            // does not fit any_io_executor's small buffer and Asio 1.81 allocates on every
+            // blocking query and prefer() of it (about 500 allocations per message).
+            boost::asio::any_io_executor strand;
+            if(auto const* io = ex_.target<boost::asio::io_context::executor_type>())
+                strand = boost::asio::make_strand(*io);
+            else
+                strand = boost::asio::make_strand(ex_);
             auto [ec, sock] = co_await acc.async_accept(strand, as_tuple(use_awaitable));
             if(ec) {
                 if(ec == boost::asio::error::operation_aborted || !acc.is_open())
@@ -379,26 +387,59 @@ private:
         --st->active;
     }
 
-    // Sends `p` every `progress_interval` until cancelled. Writes are shielded from
-    // cancellation so that a frame is never cut in half; any exception ends the loop quietly.
-    template<class Socket> boost::asio::awaitable<void> progress_loop(Socket& sock)
+    // Runs beside an asynchronous driver until the driver is done (which cancels it): sends `p`
+    // every `progress_interval` when `progress` (protocol 6), and when the driver is still busy
+    // after `limit` (the stage's timeout) closes the socket and sets `expired`, so that the MTA
+    // applies its default action at once (the Perl milter's stage alarm). Writes are shielded
+    // from cancellation so that a frame is never cut in half; it never completes on its own.
+    template<class Socket>
+    boost::asio::awaitable<void> watch(Socket& sock, std::chrono::milliseconds limit, bool progress,
+                                       bool& expired)
     {
+        using clock = std::chrono::steady_clock;
         try {
             boost::asio::steady_timer tick(sock.get_executor());
             std::string frame;
             write_progress(frame);
+            auto deadline = clock::now() + limit;
+            progress = progress && opts_.progress_interval.count() > 0;
             while(true) {
-                tick.expires_after(opts_.progress_interval);
+                auto next = deadline;
+                if(progress)
+                    next = std::min(next, clock::now() + opts_.progress_interval);
+                tick.expires_at(next);
                 auto [ec] = co_await tick.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
                 if(ec)
-                    co_return;
-                co_await boost::asio::async_write(
+                    co_return; // cancelled: the driver is done
+                if(clock::now() >= deadline) {
+                    expired = true;
+                    boost::system::error_code ignored;
+                    sock.shutdown(Socket::shutdown_both, ignored);
+                    sock.close(ignored);
+                    deadline = clock::time_point::max();
+                    progress = false;
+                    continue; // wait for the driver
+                }
+                auto [wec, n] = co_await boost::asio::async_write(
                     sock, boost::asio::buffer(frame),
                     boost::asio::bind_cancellation_slot(boost::asio::cancellation_slot(),
                                                         boost::asio::as_tuple(boost::asio::use_awaitable)));
+                (void)n;
+                if(wec)
+                    progress = false;
             }
         } catch(...) {
         }
+    }
+
+    // The longest a stage may take, as the Perl milter's stage alarms: connect_timeout for the
+    // connect stage, content_timeout inside a message (header, body, end of message), and
+    // command_timeout for the other commands.
+    std::chrono::milliseconds stage_limit(session_state const& state) const noexcept
+    {
+        if(!state.connected())
+            return opts_.connect_timeout;
+        return state.in_message() ? opts_.content_timeout : opts_.command_timeout;
     }
 
     template<class Socket, class Driver>
@@ -448,13 +489,15 @@ private:
             boost::system::error_code fec;
             std::string_view const bytes(buf.data(), n);
             if constexpr(connection_driver<Driver>) {
-                // An asynchronous pipeline may take a while (DNS): keep the MTA from timing out.
-                if(opts_.progress_interval.count() > 0 && state.negotiation().version >= 6) {
-                    auto both = co_await (driver.on_bytes(bytes, out) || progress_loop(sock));
-                    fec = std::get<0>(both);
-                } else {
-                    fec = co_await driver.on_bytes(bytes, out);
-                }
+                // An asynchronous pipeline may take a while (DNS): keep the MTA from timing out,
+                // and give up on a stage that overruns its timeout.
+                bool expired = false;
+                auto both =
+                    co_await (driver.on_bytes(bytes, out) ||
+                              watch(sock, stage_limit(state), state.negotiation().version >= 6, expired));
+                if(expired || both.index() != 0)
+                    break;
+                fec = std::get<0>(both);
             } else {
                 fec = driver.feed(bytes, out);
             }
