@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -179,6 +180,20 @@ private:
         out_ += c;
     }
 
+    // emit() for in_[from, from + n): the same size accounting, one append.
+    void emit_run(std::size_t from, std::size_t n)
+    {
+        auto const before = data_size_;
+        data_size_ += n;
+        auto const max = opts_.max_message_size;
+        if(max != 0 && data_size_ > max) {
+            if(data_fault_ == fault::none)
+                data_fault_ = fault::message_too_big;
+            n = before >= max ? 0 : static_cast<std::size_t>(max - before);
+        }
+        out_.append(in_, from, n);
+    }
+
     void mark_bare() noexcept
     {
         if(data_fault_ == fault::none)
@@ -229,15 +244,18 @@ private:
                 emit('\r');
                 data_state_ = dstate::text;
                 continue;
-            case dstate::text:
-                if(c != '\r' && c != '\n' && opts_.max_message_size == 0) {
-                    // Fast path: copy the run of ordinary bytes up to the next CR or LF.
-                    std::size_t j = i + 1;
-                    while(j < end && in_[j] != '\r' && in_[j] != '\n')
-                        ++j;
-                    out_.append(in_, i, j - i);
-                    data_size_ += j - i;
-                    i = j;
+            case dstate::text: {
+                // Fast path: the run of ordinary bytes up to the next CR or LF, found with memchr
+                // and copied at once.
+                char const* const p = in_.data() + i;
+                std::size_t run = end - i;
+                if(auto const* cr = static_cast<char const*>(std::memchr(p, '\r', run)))
+                    run = static_cast<std::size_t>(cr - p);
+                if(auto const* lf = static_cast<char const*>(std::memchr(p, '\n', run)))
+                    run = static_cast<std::size_t>(lf - p);
+                if(run > 0) {
+                    emit_run(i, run);
+                    i += run;
                     continue;
                 }
                 if(c == '\r') {
@@ -249,6 +267,7 @@ private:
                 }
                 ++i;
                 continue;
+            }
             case dstate::cr:
                 if(c == '\n') {
                     emit('\r');
