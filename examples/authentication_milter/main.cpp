@@ -67,9 +67,13 @@ check(authmilter::app::command_line const& cl)
     for(auto const& w : loaded.warnings)
         std::cerr << "authentication_milter: warning: " << w << "\n";
     authmilter_daemon::chain chain;
-    authmilter::app::configure_pipeline(chain, loaded.config,
-                                        loaded.files.empty() ? std::string("<embedded default>")
-                                                             : loaded.files.front());
+    try {
+        authmilter::app::configure_pipeline(chain, loaded.config,
+                                            loaded.files.empty() ? std::string("<embedded default>")
+                                                                 : loaded.files.front());
+    } catch(authmilter::config::config_error const& e) {
+        throw authmilter::config::locate_handler_error(e, loaded);
+    }
     auto const& opts = *cl.check;
     if(!opts.dns_zone.empty()) {
         authmilter::dns::zone_resolver zone;

@@ -52,25 +52,23 @@ make_generation(config::loaded_config const& loaded, std::function<void(std::str
 {
     auto gen = std::make_shared<milter::generation<Chain, daemon_sinks>>();
     auto const file = loaded.files.empty() ? std::string("<embedded default>") : loaded.files.front();
-    configure_pipeline(gen->pipeline, loaded.config, file);
+    try {
+        configure_pipeline(gen->pipeline, loaded.config, file);
+    } catch(config::config_error const& e) {
+        throw config::locate_handler_error(e, loaded); // name the .d file the section came from
+    }
     gen->sinks = daemon_sinks(sinks::authres_sink(authres_options(loaded.config)),
                               sinks::dmarc_report_sink<sinks::dmarc_report_jsonl_sink>(
                                   dmarc_jsonl_sink(gen->pipeline, file, report_error)));
     gen->driver.dryrun = loaded.config.dryrun;
     gen->driver.milter_quarantine = loaded.config.milter_quarantine;
     if(!loaded.config.ip_map.empty()) {
-        // Each connection's remaps need the matched entry at HELO: keep it per connection by
-        // matching again (the map is small and HELO comes once).
+        // At HELO the entry matched at connect is found again by the address the client really
+        // came from (kept in raw_client_ip); the map is small and HELO comes once.
         auto map = std::make_shared<std::vector<config::ip_map_entry>>(loaded.config.ip_map);
         gen->driver.remap_connect = [map](core::connection_info& c) { remap_connect(*map, c); };
         gen->driver.remap_helo = [map](std::string const& helo, core::connection_info& c) {
-            for(auto const& e : *map) {
-                // The address was already remapped at connect; match the entry by its target.
-                if(c.client_ip && (e.ip ? *e.ip == *c.client_ip : e.network.contains(*c.client_ip))) {
-                    remap_helo(&e, helo, c);
-                    return;
-                }
-            }
+            remap_helo_again(*map, helo, c);
         };
     }
     return gen;

@@ -8,6 +8,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -338,11 +339,16 @@ parse_daemon_config(std::string const& file, boost::json::object const& root,
     c.tempfail_on_error_trusted = r.flag("tempfail_on_error_trusted", false);
 
     if(auto map = r.child("ip_map")) {
-        for(auto const& kv : map->object()) {
-            auto const net = core::cidr::parse(kv.key());
+        // The Perl tool tries the keys in sorted (string) order; the first match wins.
+        std::vector<std::string> keys;
+        for(auto const& kv : map->object())
+            keys.emplace_back(kv.key());
+        std::sort(keys.begin(), keys.end());
+        for(auto const& key : keys) {
+            auto const net = core::cidr::parse(key);
             if(!net)
-                map->fail(kv.key(), "expected an IP address or CIDR range as the key");
-            auto entry = map->child(kv.key());
+                map->fail(key, "expected an IP address or CIDR range as the key");
+            auto entry = map->child(key);
             if(!entry)
                 continue;
             ip_map_entry e{*net, detail::read_ip(*entry, "ip"), entry->string("helo"), {}};

@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -94,7 +96,29 @@ struct loaded_config {
     daemon_config config;
     std::vector<std::string> warnings;
     std::vector<std::string> files; ///< files read, in order; empty = the embedded default
+    /// Handler name -> the `authentication_milter.d/<Name>.json` file its section came from.
+    std::map<std::string, std::string, std::less<>> handler_files;
 };
+
+/** Makes a handler's configuration error name the file the section was read from: an error
+    at `$.handlers.SPF.x` of the main file becomes `$.x` of `authentication_milter.d/SPF.json`
+    when that file supplied the SPF section. Other errors are returned unchanged.
+*/
+inline config_error
+locate_handler_error(config_error const& e, loaded_config const& loaded)
+{
+    std::string_view path = e.path();
+    if(!path.starts_with("$.handlers."))
+        return e;
+    path.remove_prefix(11);
+    auto const end = path.find_first_of(".[");
+    auto const name = path.substr(0, end);
+    auto const it = loaded.handler_files.find(name);
+    if(it == loaded.handler_files.end())
+        return e;
+    return config_error(it->second, "$" + std::string(end == std::string_view::npos ? "" : path.substr(end)),
+                        e.problem());
+}
 
 namespace detail {
 
@@ -158,6 +182,7 @@ load_configuration(std::filesystem::path const& prefix)
                 handlers = &(obj["handlers"] = boost::json::object());
             handlers->as_object()[part.stem().string()] = std::move(v);
             out.files.push_back(part.string());
+            out.handler_files[part.stem().string()] = part.string();
         }
     }
     out.config = parse_daemon_config(root_name, obj, out.warnings);

@@ -16,6 +16,8 @@ struct connection_info {
     std::optional<ip_address> client_ip; ///< absent for unix-socket or unknown clients
     std::uint16_t client_port = 0;
     std::string helo; ///< HELO/EHLO argument, as sent
+    /// The address the client really connected from, when `ip_map` replaced `client_ip`.
+    std::optional<ip_address> raw_client_ip;
 };
 
 /// The SMTP envelope of one message.

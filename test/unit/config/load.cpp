@@ -196,6 +196,29 @@ BOOST_AUTO_TEST_CASE(unknown_keys_are_warnings)
     BOOST_TEST(all.find("$.log_dispatchouli: accepted for compatibility") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(handler_errors_name_the_d_file)
+{
+    temp_prefix p;
+    p.write("authentication_milter.json", R"({"connection":"inet:1","handlers":{"DKIM":{}}})");
+    p.write("authentication_milter.d/SPF.json", R"({"hide_none": 1})");
+    auto const loaded = cfg::load_configuration(p.dir);
+    auto const d_file = (p.dir / "authentication_milter.d" / "SPF.json").string();
+    BOOST_TEST(loaded.handler_files.at("SPF") == d_file);
+    auto const main_file = (p.dir / "authentication_milter.json").string();
+    auto const moved = cfg::locate_handler_error(
+        cfg::config_error(main_file, "$.handlers.SPF.hide_none", "expected 0 or 1"), loaded);
+    BOOST_TEST(moved.what() == d_file + ": $.hide_none: expected 0 or 1");
+    BOOST_TEST(
+        cfg::locate_handler_error(cfg::config_error(main_file, "$.handlers.SPF", "bad"), loaded).what() ==
+        d_file + ": $: bad");
+    // A section of the main file, or a global key, stays where it is.
+    auto const kept =
+        cfg::locate_handler_error(cfg::config_error(main_file, "$.handlers.DKIM.x", "bad"), loaded);
+    BOOST_TEST(kept.what() == main_file + ": $.handlers.DKIM.x: bad");
+    BOOST_TEST(cfg::locate_handler_error(cfg::config_error(main_file, "$.debug", "bad"), loaded).file() ==
+               main_file);
+}
+
 BOOST_AUTO_TEST_CASE(toml_is_refused_clearly)
 {
     temp_prefix p;
