@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <compare>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,27 +32,60 @@ struct no_tie_break {
     tool lets the owning handler sort its own entries (only DMARC does: fail < none < pass, then by
     applied disposition); when it answers `equivalent`, the string order decides. The sort is stable.
 */
+namespace detail {
+
+/// True when `m` is written as is, so that the string form of a result starts with `m` followed
+/// by `=` or `/`: lower-case letters, digits and `-`, and not `none` (which the writer quotes).
+inline bool
+plain_method(std::string_view m) noexcept
+{
+    if(m.empty() || m == "none")
+        return false;
+    for(char c : m)
+        if(!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+            return false;
+    return true;
+}
+
+} // namespace detail
+
 template<class SameMethodCompare = no_tie_break>
 void
 sort_results(std::vector<result>& results, SameMethodCompare same_method = {})
 {
-    std::vector<std::pair<std::string, result>> keyed;
-    keyed.reserve(results.size());
+    // The string forms are made only where the methods alone cannot decide: a typical header
+    // (dkim, dmarc, iprev, spf, x-ptr) is sorted without formatting any entry twice.
+    struct keyed {
+        result r;
+        bool plain;
+        mutable std::optional<std::string> key;
+        std::string const& full() const
+        {
+            if(!key)
+                key = to_string(r);
+            return *key;
+        }
+    };
+    std::vector<keyed> items;
+    items.reserve(results.size());
     for(auto& r : results) {
-        std::string key = to_string(r);
-        keyed.emplace_back(std::move(key), std::move(r));
+        bool const plain = detail::plain_method(r.method);
+        items.push_back(keyed{std::move(r), plain, std::nullopt});
     }
-    std::stable_sort(keyed.begin(), keyed.end(), [&](auto const& a, auto const& b) {
-        if(a.second.method == b.second.method) {
-            auto c = same_method(a.second, b.second);
+    std::stable_sort(items.begin(), items.end(), [&](keyed const& a, keyed const& b) {
+        std::string_view const ma = a.r.method, mb = b.r.method;
+        if(ma == mb) {
+            auto c = same_method(a.r, b.r);
             if(c != std::weak_ordering::equivalent)
                 return c == std::weak_ordering::less;
+        } else if(a.plain && b.plain && !ma.starts_with(mb) && !mb.starts_with(ma)) {
+            return ma < mb; // both strings start with their method: the first difference is in it
         }
-        return a.first < b.first;
+        return a.full() < b.full();
     });
     results.clear();
-    for(auto& k : keyed)
-        results.push_back(std::move(k.second));
+    for(auto& k : items)
+        results.push_back(std::move(k.r));
 }
 
 } // namespace authmilter::authres

@@ -3,7 +3,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <compare>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -57,6 +59,39 @@ BOOST_AUTO_TEST_CASE(tie_break_for_same_method)
     ar::sort_results(rs, dmarc_first);
     std::vector<std::string> const want{"dmarc=fail", "dmarc=none", "dmarc=pass", "spf=pass"};
     BOOST_TEST(methods(rs) == want, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(same_order_as_sorting_by_the_whole_string)
+{
+    // sort_results compares methods alone where that decides; it must order exactly as a sort
+    // by the full string forms would: methods that are prefixes of others, names the writer
+    // quotes ("none") or keeps with capitals, versions, repeated methods.
+    std::vector<ar::result> pool{
+        {"dkim", "pass"}, {"dkim-adsp", "none"}, {"dkim-atps", "pass"}, {"none", "pass"},    {"None", "fail"},
+        {"DKIM", "pass"}, {"x-ptr", "fail"},     {"x", "pass"},         {"spf", "softfail"}, {"dkim", "fail"},
+        {"arc", "none"},  {"dmarc", "pass"},     {"iprev", "pass"},     {"d", "none"},       {"dki", "pass"}};
+    pool[9].add_property("header", "d", "a.example");
+    pool[0].add_property("header", "d", "b.example");
+    pool[1].method_version = "2";
+    std::mt19937 rng(7);
+    for(int round = 0; round < 200; ++round) {
+        std::vector<ar::result> rs;
+        for(auto const& r : pool)
+            if(rng() % 2 == 0)
+                rs.push_back(r);
+        std::shuffle(rs.begin(), rs.end(), rng);
+        auto want = rs;
+        std::stable_sort(want.begin(), want.end(), [](ar::result const& a, ar::result const& b) {
+            return ar::to_string(a) < ar::to_string(b);
+        });
+        ar::sort_results(rs);
+        std::vector<std::string> got_s, want_s;
+        for(auto const& r : rs)
+            got_s.push_back(ar::to_string(r));
+        for(auto const& r : want)
+            want_s.push_back(ar::to_string(r));
+        BOOST_TEST(got_s == want_s, boost::test_tools::per_element());
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
