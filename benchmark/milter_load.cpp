@@ -8,8 +8,14 @@
 // it asked not to see. Output is buffered and flushed before a reply is awaited, as Postfix's
 // stream does. After the last message of a connection: quit, then wait for the milter to close.
 //
-// Usage: milter_load --corpus DIR [--host 127.0.0.1] [--port 8893] [--conns C] [--threads T]
-//          [--duration S] [--warmup S] [--messages N] [--per-conn K] [--pid PID] [--label TEXT]
+// A chain of milters (`--port A,B`, as Postfix's `smtpd_milters = A, B`): one connection to
+// each per SMTP connection; each envelope command goes to every milter in turn; the message
+// content (header, body, eom) goes to one milter after the other, each receiving the header
+// fields the earlier ones added. EOM latency is then from the first milter's eom to the last
+// one's final reply.
+//
+// Usage: milter_load --corpus DIR [--host 127.0.0.1] [--port 8893[,8894...]] [--conns C] [--threads T]
+//          [--duration S] [--warmup S] [--messages N] [--per-conn K] [--pid PID[,PID2]] [--label TEXT]
 //          [--quickack]   (TCP_QUICKACK before each read: no delayed-ACK stalls; Postfix does not do this)
 //          [--show-edits]  (print the first header edits received, to stderr)
 //        milter_load --idle N [--port P] [--pid PID]   (N silent connections: the milter's RSS)
@@ -41,6 +47,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -153,11 +160,12 @@ struct stats {
 
 struct settings {
     std::string host = "127.0.0.1";
-    unsigned short port = 8893;
+    std::vector<unsigned short> ports{8893}; ///< more than one: a chain, as `smtpd_milters = a, b`
     unsigned conns = 1, threads = 1, per_conn = 1;
     double duration = 5, warmup = 0;
     std::size_t max_messages = 0;
-    int pid = 0;
+    int pid = 0;                ///< the (first) milter's process: CPU and RSS
+    std::vector<int> more_pids; ///< `--pid A,B`: the other milters of a chain (CPU is summed)
     bool quickack = false;
     bool show_edits = false;
     std::string label;
@@ -298,8 +306,30 @@ is_final_reply(char r)
 
 std::atomic<int> shown_edits{0};
 
+/// The header fields milter `i` of a chain receives: the message's, with the fields the milters
+/// before it added ('h': appended; 'i': inserted at its index), as Postfix's cleanup passes each
+/// milter's changes on to the next.
+struct added_field {
+    bool insert = false;
+    std::uint32_t index = 0;
+    std::string frame; ///< the 'L' frame
+};
+
+std::vector<std::string>
+header_frames_with(message const& m, std::vector<added_field> const& added)
+{
+    std::vector<std::string> out = m.header_frames;
+    for(auto const& a : added) {
+        if(a.insert)
+            out.insert(out.begin() + std::min<std::size_t>(a.index, out.size()), a.frame);
+        else
+            out.push_back(a.frame);
+    }
+    return out;
+}
+
 asio::awaitable<void>
-worker(shared_state& sh, tcp::endpoint ep)
+worker(shared_state& sh, std::vector<tcp::endpoint> eps)
 {
     auto ex = co_await asio::this_coro::executor;
     stats st;
@@ -313,106 +343,155 @@ worker(shared_state& sh, tcp::endpoint ep)
     };
     while(more()) {
         auto const t_connect = clock_type::now();
-        std::size_t done_here = 0;
         bool failed = false;
         try {
-            tcp::socket sock(ex);
-            co_await sock.async_connect(ep, asio::use_awaitable);
-            sock.set_option(tcp::no_delay(true));
-            connection c(std::move(sock));
-            c.quickack_ = s.quickack;
-            co_await c.negotiate();
-            bool conn_accepted = false;
+            // One connection per milter of the chain, opened at SMTP connect as Postfix does.
+            std::vector<std::unique_ptr<connection>> cs;
+            for(auto const& ep : eps) {
+                tcp::socket sock(ex);
+                co_await sock.async_connect(ep, asio::use_awaitable);
+                sock.set_option(tcp::no_delay(true));
+                cs.push_back(std::make_unique<connection>(std::move(sock)));
+                cs.back()->quickack_ = s.quickack;
+                co_await cs.back()->negotiate();
+            }
+            // A milter that answered accept for the connection is not asked again (Postfix).
+            std::vector<bool> conn_accepted(cs.size(), false);
             for(unsigned k = 0; k < s.per_conn; ++k) {
                 if(k > 0 && !more())
                     break;
                 auto const& m = sh.corpus[sh.next.fetch_add(1) % sh.corpus.size()];
                 auto const t0 = k == 0 ? t_connect : clock_type::now();
                 char r = 'c';
-                if(k == 0) {
-                    frame(c.out_, 'D',
-                          "C" + z("j") + z("mx.bench.test") + z("{daemon_name}") + z("smtpd") + z("v") +
-                              z("Postfix 3.7.11"));
-                    if(!c.has(pf::no_connect)) {
-                        std::string p = z(m.name) + "4";
-                        char port[2] = {static_cast<char>(0xc3), 0x50};
-                        p.append(port, 2);
-                        p += z(m.ip);
-                        frame(c.out_, 'C', p);
-                        r = co_await c.step(!c.has(pf::nr_connect));
+                if(k == 0)
+                    for(std::size_t i = 0; i < cs.size() && r == 'c'; ++i) {
+                        auto& c = *cs[i];
+                        frame(c.out_, 'D',
+                              "C" + z("j") + z("mx.bench.test") + z("{daemon_name}") + z("smtpd") + z("v") +
+                                  z("Postfix 3.7.11"));
+                        char ri = 'c';
+                        if(!c.has(pf::no_connect)) {
+                            std::string p = z(m.name) + "4";
+                            char port[2] = {static_cast<char>(0xc3), 0x50};
+                            p.append(port, 2);
+                            p += z(m.ip);
+                            frame(c.out_, 'C', p);
+                            ri = co_await c.step(!c.has(pf::nr_connect));
+                        }
+                        if(ri == 'c' && !c.has(pf::no_helo)) {
+                            frame(c.out_, 'H', z(m.helo));
+                            ri = co_await c.step(!c.has(pf::nr_helo));
+                        }
+                        if(ri == 'a')
+                            conn_accepted[i] = true;
+                        else
+                            r = ri;
                     }
-                    if(r == 'a')
-                        conn_accepted = true;
-                    if(r == 'c' && !c.has(pf::no_helo)) {
-                        frame(c.out_, 'H', z(m.helo));
-                        r = co_await c.step(!c.has(pf::nr_helo));
-                        if(r == 'a')
-                            conn_accepted = true;
-                    }
-                }
                 char final_reply = r;
                 clock_type::time_point t_eom{};
-                if(r == 'c' && !conn_accepted) {
-                    auto const qid = "4Q" + std::to_string(sh.next.load());
+                auto const qid = "4Q" + std::to_string(sh.next.load());
+                // Envelope: each command to every milter in turn; the first refusal ends it.
+                std::vector<bool> in_txn(cs.size(), false);
+                for(std::size_t i = 0; i < cs.size() && r == 'c'; ++i) {
+                    if(conn_accepted[i])
+                        continue;
+                    auto& c = *cs[i];
+                    in_txn[i] = true;
+                    char ri = 'c';
                     frame(c.out_, 'D', "M" + z("i") + z(qid) + z("{mail_addr}") + z(m.from));
                     if(!c.has(pf::no_mail)) {
                         frame(c.out_, 'M',
                               z("<" + m.from + ">") + z("SIZE=" + std::to_string(m.body.size())) +
                                   z("BODY=8BITMIME"));
-                        r = co_await c.step(!c.has(pf::nr_mail));
+                        ri = co_await c.step(!c.has(pf::nr_mail));
                     }
-                    if(r == 'c' && !c.has(pf::no_rcpt)) {
+                    if(ri == 'c' && !c.has(pf::no_rcpt)) {
                         frame(c.out_, 'D', "R" + z("{rcpt_addr}") + z(m.rcpt));
                         frame(c.out_, 'R', z("<" + m.rcpt + ">"));
-                        r = co_await c.step(!c.has(pf::nr_rcpt));
+                        ri = co_await c.step(!c.has(pf::nr_rcpt));
                     }
-                    if(r == 'c' && !c.has(pf::no_data)) {
+                    if(ri == 'c' && !c.has(pf::no_data)) {
                         frame(c.out_, 'D', "T" + z("i") + z(qid));
                         frame(c.out_, 'T', "");
-                        r = co_await c.step(!c.has(pf::nr_data));
+                        ri = co_await c.step(!c.has(pf::nr_data));
                     }
-                    if(r == 'c' && !c.has(pf::no_headers))
-                        for(auto const& h : m.header_frames) {
+                    if(ri == 'a')
+                        in_txn[i] = false; // accepted this message: skipped for its content
+                    else if(ri != 'c')
+                        r = ri;
+                }
+                // Content: the whole message to each milter, one after the other, each seeing
+                // the header fields the previous ones added.
+                std::vector<added_field> added;
+                bool any_content = false;
+                for(std::size_t i = 0; i < cs.size() && (r == 'c' || r == 's'); ++i) {
+                    if(!in_txn[i])
+                        continue;
+                    any_content = true;
+                    auto& c = *cs[i];
+                    char ri = 'c';
+                    std::vector<std::string> const with =
+                        added.empty() ? std::vector<std::string>() : header_frames_with(m, added);
+                    auto const& headers = added.empty() ? m.header_frames : with;
+                    if(!c.has(pf::no_headers))
+                        for(auto const& h : headers) {
                             c.out_ += h;
-                            r = co_await c.step(!c.has(pf::nr_header));
-                            if(r != 'c')
+                            ri = co_await c.step(!c.has(pf::nr_header));
+                            if(ri != 'c')
                                 break;
                         }
-                    if(r == 'c' && !c.has(pf::no_eoh)) {
+                    if(ri == 'c' && !c.has(pf::no_eoh)) {
                         frame(c.out_, 'N', "");
-                        r = co_await c.step(!c.has(pf::nr_eoh));
+                        ri = co_await c.step(!c.has(pf::nr_eoh));
                     }
-                    if(r == 'c' && !c.has(pf::no_body))
+                    if(ri == 'c' && !c.has(pf::no_body))
                         for(std::size_t off = 0; off < m.body.size(); off += 65535) {
                             frame(c.out_, 'B', std::string_view(m.body).substr(off, 65535));
-                            r = co_await c.step(!c.has(pf::nr_body));
-                            if(r != 'c')
+                            ri = co_await c.step(!c.has(pf::nr_body));
+                            if(ri != 'c')
                                 break;
                         }
-                    if(r == 'c' || r == 's') {
+                    if(ri == 'c' || ri == 's') {
                         frame(c.out_, 'D', "E" + z("i") + z(qid));
                         frame(c.out_, 'E', "");
-                        t_eom = clock_type::now();
+                        if(t_eom == clock_type::time_point{})
+                            t_eom = clock_type::now();
                         for(;;) {
                             auto rep = co_await c.reply();
                             if(is_final_reply(rep.first)) {
-                                final_reply = rep.first;
+                                ri = rep.first;
                                 break;
                             }
                             ++st.edits; // h, i, m, e, +, -, b, q...
+                            if(rep.first == 'h' || rep.first == 'i') {
+                                added_field a;
+                                std::string_view p = rep.second;
+                                if(rep.first == 'i' && p.size() >= 4) {
+                                    a.insert = true;
+                                    a.index = wire::get_u32(p.data());
+                                    p.remove_prefix(4);
+                                }
+                                frame(a.frame, 'L', p);
+                                added.push_back(std::move(a));
+                            }
                             if(s.show_edits && shown_edits.fetch_add(1) < 8) {
                                 std::string p = rep.second;
                                 std::replace(p.begin(), p.end(), '\0', '|');
-                                std::cerr << "edit '" << rep.first << "': " << p << "\n";
+                                std::cerr << "edit '" << rep.first << "' (milter " << i + 1 << "): " << p
+                                          << "\n";
                             }
                         }
+                        if(ri != 'a' && ri != 'c')
+                            r = ri;
                     } else {
-                        final_reply = r;
+                        r = ri;
                         frame(c.out_, 'A', ""); // Postfix aborts the milter's transaction
                     }
                 }
+                final_reply = r == 's' ? 'c' : r;
+                if(!any_content && r == 'c')
+                    final_reply = 'a';
                 auto const t1 = clock_type::now();
-                ++done_here;
                 if(t0 >= sh.measure_from) {
                     ++st.messages;
                     st.txn_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
@@ -425,10 +504,11 @@ worker(shared_state& sh, tcp::endpoint ep)
                     case outcome::other: ++st.other; break;
                     }
                 }
-                if(conn_accepted)
+                if(std::all_of(conn_accepted.begin(), conn_accepted.end(), [](bool b) { return b; }))
                     break;
             }
-            co_await c.finish();
+            for(auto& c : cs)
+                co_await c->finish();
         } catch(std::exception const& e) {
             if(clock_type::now() >= sh.measure_from)
                 ++st.errors;
@@ -442,7 +522,6 @@ worker(shared_state& sh, tcp::endpoint ep)
             asio::steady_timer t(ex, std::chrono::milliseconds(10));
             co_await t.async_wait(asio::use_awaitable);
         }
-        (void)done_here;
     }
     std::lock_guard lock(sh.mutex);
     sh.total.merge(st);
@@ -517,7 +596,7 @@ int
 run_idle(settings const& s, std::size_t n)
 {
     asio::io_context io(1);
-    tcp::endpoint const ep(asio::ip::make_address(s.host), s.port);
+    tcp::endpoint const ep(asio::ip::make_address(s.host), s.ports.front());
     long const rss0 = rss_kib(s.pid);
     std::atomic<std::size_t> established{0}, failed{0};
     auto const release_at = clock_type::now() + std::chrono::seconds(60);
@@ -565,9 +644,12 @@ main(int argc, char** argv)
             corpus_dir = val();
         else if(a == "--host")
             s.host = val();
-        else if(a == "--port")
-            s.port = static_cast<unsigned short>(std::stoul(val()));
-        else if(a == "--conns")
+        else if(a == "--port") {
+            s.ports.clear();
+            std::stringstream list(val());
+            for(std::string p; std::getline(list, p, ',');)
+                s.ports.push_back(static_cast<unsigned short>(std::stoul(p)));
+        } else if(a == "--conns")
             s.conns = static_cast<unsigned>(std::stoul(val()));
         else if(a == "--threads")
             s.threads = static_cast<unsigned>(std::stoul(val()));
@@ -579,9 +661,14 @@ main(int argc, char** argv)
             s.warmup = std::stod(val());
         else if(a == "--messages")
             s.max_messages = std::stoull(val());
-        else if(a == "--pid")
-            s.pid = std::stoi(val());
-        else if(a == "--idle")
+        else if(a == "--pid") {
+            std::stringstream list(val());
+            std::string p;
+            std::getline(list, p, ',');
+            s.pid = std::stoi(p);
+            while(std::getline(list, p, ','))
+                s.more_pids.push_back(std::stoi(p));
+        } else if(a == "--idle")
             idle = std::stoull(val());
         else if(a == "--show-edits")
             s.show_edits = true;
@@ -607,7 +694,9 @@ main(int argc, char** argv)
         return 2;
     }
     asio::io_context io(static_cast<int>(s.threads));
-    tcp::endpoint const ep(asio::ip::make_address(s.host), s.port);
+    std::vector<tcp::endpoint> eps;
+    for(auto p : s.ports)
+        eps.emplace_back(asio::ip::make_address(s.host), p);
     shared_state sh{s, corpus, {}, {}, {}, {}, {}, {}};
     auto const start = clock_type::now();
     sh.measure_from =
@@ -617,14 +706,20 @@ main(int argc, char** argv)
     if(s.max_messages != 0)
         sh.stop_at = clock_type::time_point::max();
     for(unsigned i = 0; i < s.conns; ++i)
-        asio::co_spawn(asio::make_strand(io), worker(sh, ep), asio::detached);
+        asio::co_spawn(asio::make_strand(io), worker(sh, eps), asio::detached);
     // CPU of the milter from the end of the warm-up.
-    double cpu0 = cpu_seconds(s.pid);
+    auto chain_cpu = [&] {
+        double c = cpu_seconds(s.pid);
+        for(int p : s.more_pids)
+            c += cpu_seconds(p);
+        return c;
+    };
+    double cpu0 = chain_cpu();
     std::thread sampler;
     if(s.warmup > 0)
         sampler = std::thread([&] {
             std::this_thread::sleep_until(sh.measure_from);
-            cpu0 = cpu_seconds(s.pid);
+            cpu0 = chain_cpu();
         });
     std::vector<std::thread> pool;
     for(unsigned i = 1; i < s.threads; ++i)
@@ -635,7 +730,7 @@ main(int argc, char** argv)
     if(sampler.joinable())
         sampler.join();
     auto const end = clock_type::now();
-    double const cpu = cpu_seconds(s.pid) - cpu0;
+    double const cpu = chain_cpu() - cpu0;
     auto& t = sh.total;
     double const secs = std::chrono::duration<double>(end - std::max(start, sh.measure_from)).count();
     double const rate = static_cast<double>(t.messages) / secs;
