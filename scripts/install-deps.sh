@@ -13,7 +13,8 @@ PACKAGES="g++ cmake ninja-build pkg-config ccache git ca-certificates
   knot
   python3-dkim libmail-dkim-perl opendkim
   postfix miltertest
-  libbenchmark-dev"
+  libbenchmark-dev
+  opendmarc"
 
 missing=
 for p in $PACKAGES; do
