@@ -9,6 +9,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
 
@@ -20,19 +21,14 @@ namespace authmilter::dmarc {
 
 namespace detail {
 
-inline boost::json::string
-json_text(std::string_view s)
-{
-    return boost::json::string(s);
-}
-
 inline boost::json::array
-uris_to_json(std::vector<report_uri> const& uris)
+uris_to_json(std::vector<report_uri> const& uris, boost::json::storage_ptr const& sp)
 {
-    boost::json::array out;
+    boost::json::array out(sp);
+    out.reserve(uris.size());
     for(auto const& u : uris) {
-        boost::json::object o;
-        o["uri"] = json_text(u.text);
+        boost::json::object o(3, sp);
+        o["uri"] = u.text;
         if(u.max_size)
             o["max_size"] = *u.max_size;
         o["supported"] = u.supported;
@@ -61,113 +57,115 @@ uris_to_json(std::vector<report_uri> const& uris)
     @endcode
 */
 inline boost::json::object
-to_json(report_record const& r)
+to_json(report_record const& r, boost::json::storage_ptr sp = {})
 {
     using boost::json::array;
     using boost::json::object;
-    using detail::json_text;
 
-    object out;
+    object out(10, sp);
     out["time"] = static_cast<std::int64_t>(
         std::chrono::duration_cast<std::chrono::seconds>(r.time.time_since_epoch()).count());
     if(!r.queue_id.empty())
-        out["queue_id"] = json_text(r.queue_id);
+        out["queue_id"] = std::string_view(r.queue_id);
     if(r.source_ip)
-        out["source_ip"] = json_text(r.source_ip->to_string());
+        out["source_ip"] = std::string_view(r.source_ip->to_string());
 
-    object ids;
-    ids["header_from"] = json_text(r.header_from);
+    object ids(3, sp);
+    ids["header_from"] = std::string_view(r.header_from);
     if(!r.envelope_from.empty())
-        ids["envelope_from"] = json_text(r.envelope_from);
+        ids["envelope_from"] = std::string_view(r.envelope_from);
     if(!r.envelope_to.empty())
-        ids["envelope_to"] = json_text(r.envelope_to);
+        ids["envelope_to"] = std::string_view(r.envelope_to);
     out["identifiers"] = std::move(ids);
     if(!r.helo.empty())
-        out["helo"] = json_text(r.helo);
+        out["helo"] = std::string_view(r.helo);
 
     auto const& pp = r.policy_published;
-    object pub;
-    pub["domain"] = json_text(pp.domain);
-    pub["p"] = json_text(to_string(pp.p));
+    object pub(14, sp);
+    pub["domain"] = std::string_view(pp.domain);
+    pub["p"] = std::string_view(to_string(pp.p));
     if(pp.sp)
-        pub["sp"] = json_text(to_string(*pp.sp));
+        pub["sp"] = std::string_view(to_string(*pp.sp));
     if(pp.np)
-        pub["np"] = json_text(to_string(*pp.np));
-    pub["adkim"] = json_text(to_string(pp.adkim));
-    pub["aspf"] = json_text(to_string(pp.aspf));
+        pub["np"] = std::string_view(to_string(*pp.np));
+    pub["adkim"] = std::string_view(to_string(pp.adkim));
+    pub["aspf"] = std::string_view(to_string(pp.aspf));
     pub["discovery_method"] = pp.discovery_method == spec::rfc7489 ? "psl" : "treewalk";
     if(!pp.fo.empty())
-        pub["fo"] = json_text(pp.fo);
+        pub["fo"] = std::string_view(pp.fo);
     pub["testing"] = pp.testing ? "y" : "n";
     if(pp.pct)
         pub["pct"] = *pp.pct;
-    pub["psd"] = json_text(to_string(pp.psd));
-    pub["rua"] = detail::uris_to_json(pp.rua);
-    pub["ruf"] = detail::uris_to_json(pp.ruf);
+    pub["psd"] = std::string_view(to_string(pp.psd));
+    pub["rua"] = detail::uris_to_json(pp.rua, sp);
+    pub["ruf"] = detail::uris_to_json(pp.ruf, sp);
     out["policy_published"] = std::move(pub);
 
-    object eval;
-    eval["disposition"] = json_text(r.reported_disposition());
-    eval["dkim"] = json_text(to_string(r.dkim));
-    eval["spf"] = json_text(to_string(r.spf));
-    array reasons;
+    object eval(4, sp);
+    eval["disposition"] = std::string_view(r.reported_disposition());
+    eval["dkim"] = std::string_view(to_string(r.dkim));
+    eval["spf"] = std::string_view(to_string(r.spf));
+    array reasons(sp);
+    reasons.reserve(r.reasons.size());
     for(auto const& why : r.reasons) {
-        object o;
-        o["type"] = json_text(to_string(why.type));
+        object o(2, sp);
+        o["type"] = std::string_view(to_string(why.type));
         if(!why.comment.empty())
-            o["comment"] = json_text(why.comment);
+            o["comment"] = std::string_view(why.comment);
         reasons.push_back(std::move(o));
     }
     eval["reason"] = std::move(reasons);
     out["policy_evaluated"] = std::move(eval);
 
-    object auth;
-    array dkim;
+    object auth(2, sp);
+    array dkim(sp);
+    dkim.reserve(r.dkim_results.size());
     for(auto const& d : r.dkim_results) {
-        object o;
-        o["domain"] = json_text(d.input.domain);
-        o["selector"] = json_text(d.input.selector);
-        o["result"] = json_text(to_string(d.input.result));
+        object o(5, sp);
+        o["domain"] = std::string_view(d.input.domain);
+        o["selector"] = std::string_view(d.input.selector);
+        o["result"] = std::string_view(to_string(d.input.result));
         if(!d.input.human_result.empty())
-            o["human_result"] = json_text(d.input.human_result);
-        o["aligned"] = json_text(to_string(d.aligned));
+            o["human_result"] = std::string_view(d.input.human_result);
+        o["aligned"] = std::string_view(to_string(d.aligned));
         dkim.push_back(std::move(o));
     }
     auth["dkim"] = std::move(dkim);
-    array spf;
+    array spf(sp);
+    spf.reserve(r.spf_results.size());
     for(auto const& s : r.spf_results) {
-        object o;
-        o["domain"] = json_text(s.input.domain);
+        object o(5, sp);
+        o["domain"] = std::string_view(s.input.domain);
         o["scope"] = s.input.scope == spf_scope::helo ? "helo" : "mfrom";
-        o["result"] = json_text(to_string(s.input.result));
+        o["result"] = std::string_view(to_string(s.input.result));
         if(!s.input.human_result.empty())
-            o["human_result"] = json_text(s.input.human_result);
-        o["aligned"] = json_text(to_string(s.aligned));
+            o["human_result"] = std::string_view(s.input.human_result);
+        o["aligned"] = std::string_view(to_string(s.aligned));
         spf.push_back(std::move(o));
     }
     auth["spf"] = std::move(spf);
     out["auth_results"] = std::move(auth);
 
-    object ev;
-    ev["result"] = json_text(to_string(r.dmarc));
+    object ev(13, sp);
+    ev["result"] = std::string_view(to_string(r.dmarc));
     ev["spec"] = pp.discovery_method == spec::rfc7489 ? "rfc7489" : "rfc9989";
-    ev["applied_disposition"] = json_text(to_string(r.applied));
-    ev["evaluated_disposition"] = json_text(to_string(r.evaluated));
-    ev["requested_policy"] = json_text(to_string(r.requested));
-    ev["policy_from"] = json_text(to_string(r.policy_from));
-    ev["org_domain"] = json_text(r.org_domain);
+    ev["applied_disposition"] = std::string_view(to_string(r.applied));
+    ev["evaluated_disposition"] = std::string_view(to_string(r.evaluated));
+    ev["requested_policy"] = std::string_view(to_string(r.requested));
+    ev["policy_from"] = std::string_view(to_string(r.policy_from));
+    ev["org_domain"] = std::string_view(r.org_domain);
     ev["is_subdomain"] = r.is_subdomain;
     ev["is_list"] = r.is_list;
     ev["allow_listed"] = r.allow_listed;
     ev["rejected"] = r.rejected;
     ev["report_requested"] = r.report_requested;
     if(r.shadow) {
-        object sh;
+        object sh(6, sp);
         sh["spec"] = r.shadow->evaluated_with == spec::rfc7489 ? "rfc7489" : "rfc9989";
-        sh["result"] = json_text(to_string(r.shadow->value));
-        sh["policy_domain"] = json_text(r.shadow->policy_domain);
-        sh["org_domain"] = json_text(r.shadow->org_domain);
-        sh["evaluated_disposition"] = json_text(to_string(r.shadow->evaluated));
+        sh["result"] = std::string_view(to_string(r.shadow->value));
+        sh["policy_domain"] = std::string_view(r.shadow->policy_domain);
+        sh["org_domain"] = std::string_view(r.shadow->org_domain);
+        sh["evaluated_disposition"] = std::string_view(to_string(r.shadow->evaluated));
         sh["differs"] = r.shadow->differs;
         ev["shadow"] = std::move(sh);
     }

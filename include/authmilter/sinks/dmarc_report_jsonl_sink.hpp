@@ -9,6 +9,7 @@
 #include <system_error>
 #include <unistd.h>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <atomic>
@@ -80,7 +81,10 @@ public:
     {
         if(!file_ || (!r.report_requested && !file_->opts.all_records))
             return;
-        std::string line = boost::json::serialize(dmarc::to_json(r));
+        // The JSON tree lives in a stack buffer: one record is about 1 KB of text, a few KB of tree.
+        unsigned char buffer[8192];
+        boost::json::monotonic_resource mr(buffer, sizeof buffer);
+        std::string line = boost::json::serialize(dmarc::to_json(r, &mr));
         line += '\n';
         file_->append(line);
     }
