@@ -129,6 +129,18 @@ dmarc_report_sink_inactive(benchmark::State& state)
 }
 BENCHMARK(dmarc_report_sink_inactive);
 
+/// The daemon's sink with no `report_jsonl_file`: a runtime check per message.
+void
+dmarc_report_jsonl_sink_off(benchmark::State& state)
+{
+    auto& m = message();
+    sk::dmarc_report_sink<sk::dmarc_report_jsonl_sink> const sink;
+    benchmark::DoNotOptimize(&sink);
+    for(auto _ : state)
+        sink.on_eom(m.txn);
+}
+BENCHMARK(dmarc_report_jsonl_sink_off);
+
 void
 dmarc_report_records_build(benchmark::State& state)
 {
