@@ -388,12 +388,16 @@ private:
     }
 
     // Runs beside an asynchronous driver until the driver is done (which cancels it): sends `p`
-    // every `progress_interval` when `progress` (protocol 6), and when the driver is still busy
-    // after `limit` (the stage's timeout) closes the socket and sets `expired`, so that the MTA
-    // applies its default action at once (the Perl milter's stage alarm). Writes are shielded
-    // from cancellation so that a frame is never cut in half; it never completes on its own.
+    // every `progress_interval` (protocol 6 negotiated before this read, so that a `p` never
+    // precedes the `O` reply), and when the driver is still busy after the
+    // stage's timeout (counted from `start`) closes the socket and sets `expired`, so that the
+    // MTA applies its default action at once (the Perl milter's stage alarm). The stage and
+    // the protocol version are read from `state` at each wake-up: one read may hold several
+    // commands. Writes are shielded from cancellation so that a frame is never cut in half.
+    // Never completes on its own.
     template<class Socket>
-    boost::asio::awaitable<void> watch(Socket& sock, std::chrono::milliseconds limit, bool progress,
+    boost::asio::awaitable<void> watch(Socket& sock, session_state const& state,
+                                       std::chrono::steady_clock::time_point start, bool progress_ok,
                                        bool& expired)
     {
         using clock = std::chrono::steady_clock;
@@ -401,45 +405,52 @@ private:
             boost::asio::steady_timer tick(sock.get_executor());
             std::string frame;
             write_progress(frame);
-            auto deadline = clock::now() + limit;
-            progress = progress && opts_.progress_interval.count() > 0;
+            bool write_ok = progress_ok;
             while(true) {
-                auto next = deadline;
-                if(progress)
-                    next = std::min(next, clock::now() + opts_.progress_interval);
-                tick.expires_at(next);
+                auto const deadline = start + stage_limit(state);
+                bool const progress = write_ok && opts_.progress_interval.count() > 0;
+                tick.expires_at(progress ? std::min(deadline, clock::now() + opts_.progress_interval)
+                                         : deadline);
                 auto [ec] = co_await tick.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
                 if(ec)
                     co_return; // cancelled: the driver is done
-                if(clock::now() >= deadline) {
+                if(clock::now() >= start + stage_limit(state)) {
                     expired = true;
                     boost::system::error_code ignored;
                     sock.shutdown(Socket::shutdown_both, ignored);
                     sock.close(ignored);
-                    deadline = clock::time_point::max();
-                    progress = false;
-                    continue; // wait for the driver
+                    tick.expires_at(clock::time_point::max());
+                    co_await tick.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+                    co_return;
                 }
+                if(!progress)
+                    continue;
                 auto [wec, n] = co_await boost::asio::async_write(
                     sock, boost::asio::buffer(frame),
                     boost::asio::bind_cancellation_slot(boost::asio::cancellation_slot(),
                                                         boost::asio::as_tuple(boost::asio::use_awaitable)));
                 (void)n;
-                if(wec)
-                    progress = false;
+                write_ok = !wec;
             }
         } catch(...) {
         }
     }
 
-    // The longest a stage may take, as the Perl milter's stage alarms: connect_timeout for the
-    // connect stage, content_timeout inside a message (header, body, end of message), and
-    // command_timeout for the other commands.
+    // The longest the stage being worked on may take, as the Perl milter's stage alarms:
+    // connect_timeout for connect (and negotiation), content_timeout for header, end of
+    // header, body and end of message, command_timeout for the other commands.
     std::chrono::milliseconds stage_limit(session_state const& state) const noexcept
     {
-        if(!state.connected())
+        auto const s = state.current_stage();
+        if(!s || *s == stage::connect)
             return opts_.connect_timeout;
-        return state.in_message() ? opts_.content_timeout : opts_.command_timeout;
+        switch(*s) {
+        case stage::header:
+        case stage::eoh:
+        case stage::body:
+        case stage::eom: return opts_.content_timeout;
+        default: return opts_.command_timeout;
+        }
     }
 
     template<class Socket, class Driver>
@@ -492,9 +503,10 @@ private:
                 // An asynchronous pipeline may take a while (DNS): keep the MTA from timing out,
                 // and give up on a stage that overruns its timeout.
                 bool expired = false;
-                auto both =
-                    co_await (driver.on_bytes(bytes, out) ||
-                              watch(sock, stage_limit(state), state.negotiation().version >= 6, expired));
+                auto const started = clock::now();
+                bool const progress_ok = state.negotiation().version >= 6;
+                auto both = co_await (driver.on_bytes(bytes, out) ||
+                                      watch(sock, state, started, progress_ok, expired));
                 if(expired || both.index() != 0)
                     break;
                 fec = std::get<0>(both);

@@ -150,6 +150,8 @@ public:
         std::visit([&](auto const& e) { handle(e, st, out, ec); }, ev);
         if(ec)
             failed_ = true;
+        else if(st.deliver)
+            current_ = st.deliver;
         return st;
     }
 
@@ -242,6 +244,9 @@ public:
     /// True between the connect command (or, when it is switched off, the first command after
     /// negotiation) and `Q`/`K`.
     bool connected() const noexcept { return connected_; }
+    /// The stage of the last command delivered (the one a handler may still be working on):
+    /// what the server's stage timeouts go by. Empty before the first.
+    std::optional<stage> current_stage() const noexcept { return current_; }
     /// True once `Q` arrived: the MTA will close.
     bool closed() const noexcept { return closed_; }
     /// True after an order error.
@@ -466,6 +471,7 @@ private:
     bool negotiated_ = false;
     bool connected_ = false;
     bool closed_ = false;
+    std::optional<stage> current_;
     bool failed_ = false;
 };
 

@@ -89,6 +89,18 @@ one_message()
            frame('L', "To\0 b\0"s) + frame('N', "") + frame('B', "body\r\n") + frame('E', "");
 }
 
+template<class F>
+bool
+t_wait(F done)
+{
+    for(int i = 0; i < 400; ++i) {
+        if(done())
+            return true;
+        std::this_thread::sleep_for(5ms);
+    }
+    return done();
+}
+
 template<class Socket>
 std::string
 read_to_eof(Socket& sock)
@@ -115,6 +127,7 @@ codes(std::string_view out)
 // An asynchronous connection driver (the shape of the pipeline driver) whose end of message
 // takes 300 ms, as a DNS-bound pipeline might.
 struct slow_driver {
+    std::chrono::milliseconds delay = 300ms;
     milter::decoder dec;
     milter::session_state st{[] {
         milter::requirements r;
@@ -135,7 +148,7 @@ struct slow_driver {
             if(ec)
                 co_return ec;
             if(step.deliver == milter::stage::eom) {
-                asio::steady_timer t(co_await asio::this_coro::executor, 300ms);
+                asio::steady_timer t(co_await asio::this_coro::executor, delay);
                 co_await t.async_wait(asio::use_awaitable);
                 st.reply_eom({}, out);
             } else if(step.deliver && step.reply) {
@@ -397,6 +410,171 @@ BOOST_AUTO_TEST_CASE(frames_larger_than_the_initial_read_buffer)
             th.join();
         }
     }
+}
+
+namespace {
+
+// One whole message on a new connection: what a healthy server answers.
+std::string
+one_message_codes(unsigned short port)
+{
+    asio::io_context ctx;
+    tcp::socket sock(ctx);
+    sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    asio::write(sock, asio::buffer(optneg() + one_message() + frame('Q', "")));
+    return codes(read_to_eof(sock));
+}
+
+// Negotiates and reads the whole `O` reply.
+void
+read_o_reply(tcp::socket& sock)
+{
+    asio::write(sock, asio::buffer(optneg()));
+    std::string o(4, '\0');
+    asio::read(sock, asio::buffer(o));
+    o.resize(4 + milter::detail::get_u32(o.data()));
+    asio::read(sock, asio::buffer(o.data() + 4, o.size() - 4));
+    BOOST_TEST(o[4] == 'O');
+}
+
+// Sends `script`, then waits for the server to close; returns what it sent and how long after
+// the write it closed.
+std::pair<std::string, std::chrono::milliseconds>
+stall_after(tcp::socket& sock, std::string const& script)
+{
+    if(!script.empty())
+        asio::write(sock, asio::buffer(script));
+    auto const t0 = std::chrono::steady_clock::now();
+    auto got = read_to_eof(sock);
+    return {codes(got),
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)};
+}
+
+milter::server_options
+timeouts(std::chrono::milliseconds connect, std::chrono::milliseconds command,
+         std::chrono::milliseconds content)
+{
+    milter::server_options o;
+    o.connect_timeout = connect;
+    o.command_timeout = command;
+    o.content_timeout = content;
+    return o;
+}
+
+} // namespace
+
+// connect_timeout: a peer that connects and says nothing, or negotiates and never sends the
+// connect command, is closed after connect_timeout (not the longer command_timeout); the server
+// goes on serving.
+BOOST_AUTO_TEST_CASE(connect_timeout_closes_a_stalled_peer)
+{
+    running_server rs(timeouts(150ms, 20s, 20s));
+    BOOST_REQUIRE(!rs.srv.listen(*milter::listen_address::parse("inet:0@127.0.0.1")));
+    rs.start();
+    asio::io_context ctx;
+    for(auto const& script : {std::string(), optneg()}) {
+        tcp::socket sock(ctx);
+        sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), rs.port()));
+        auto const [got, waited] = stall_after(sock, script);
+        BOOST_TEST(got == (script.empty() ? "" : "O"));
+        BOOST_TEST(waited.count() >= 130);
+        BOOST_TEST(waited.count() < 5000);
+    }
+    BOOST_TEST(one_message_codes(rs.port()) == "Oic");
+}
+
+// command_timeout: after the connect command, silence outside a message closes the connection
+// after command_timeout; the handler sees its connection end.
+BOOST_AUTO_TEST_CASE(command_timeout_closes_a_stalled_peer)
+{
+    running_server rs(timeouts(20s, 150ms, 20s));
+    BOOST_REQUIRE(!rs.srv.listen(*milter::listen_address::parse("inet:0@127.0.0.1")));
+    rs.start();
+    asio::io_context ctx;
+    tcp::socket sock(ctx);
+    sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), rs.port()));
+    auto const [got, waited] =
+        stall_after(sock, optneg() + frame('C', "client\0"s + "4\x00\x19"s + "127.0.0.1\0"s));
+    BOOST_TEST(got == "O");
+    BOOST_TEST(waited.count() >= 130);
+    BOOST_TEST(waited.count() < 5000);
+    BOOST_TEST(t_wait([&] { return rs.closes.load() == 1; }));
+    BOOST_TEST(one_message_codes(rs.port()) == "Oic");
+}
+
+// content_timeout: a message that trickles in (each header well within command_timeout) is cut
+// off content_timeout after MAIL, without an end-of-message verdict.
+BOOST_AUTO_TEST_CASE(content_timeout_bounds_a_trickling_message)
+{
+    running_server rs(timeouts(20s, 300ms, 400ms));
+    BOOST_REQUIRE(!rs.srv.listen(*milter::listen_address::parse("inet:0@127.0.0.1")));
+    rs.start();
+    asio::io_context ctx;
+    tcp::socket sock(ctx);
+    sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), rs.port()));
+    read_o_reply(sock);
+    asio::write(sock, asio::buffer(frame('C', "client\0"s + "4\x00\x19"s + "127.0.0.1\0"s) +
+                                   frame('M', "<a@example.com>\0"s)));
+    auto const t0 = std::chrono::steady_clock::now();
+    // A header every 100 ms for up to 3 s; the server must close long before.
+    boost::system::error_code ec;
+    for(int i = 0; i < 30 && !ec; ++i) {
+        std::this_thread::sleep_for(100ms);
+        asio::write(sock, asio::buffer(frame('L', "X-Slow\0 "s + std::to_string(i) + "\0"s)), ec);
+        if(!ec && sock.available(ec) > 0)
+            break; // EOF is waiting
+    }
+    auto const got = read_to_eof(sock);
+    auto const waited = std::chrono::steady_clock::now() - t0;
+    BOOST_TEST(got.empty(), codes(got)); // no verdict
+    BOOST_TEST_MESSAGE("closed " << std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()
+                                 << " ms after MAIL");
+    BOOST_TEST((waited >= 350ms));
+    BOOST_TEST((waited < 2500ms));
+    BOOST_TEST(rs.messages.load() == 0);
+    BOOST_TEST(one_message_codes(rs.port()) == "Oic");
+}
+
+// A stage of an asynchronous driver that takes longer than its timeout (the Perl milter's stage
+// alarm): progress frames are sent meanwhile, then the connection is closed so that the MTA
+// applies its default action; the driver still finishes and the server goes on.
+BOOST_AUTO_TEST_CASE(stage_timeout_closes_a_slow_driver)
+{
+    asio::io_context ioc;
+    auto opts = timeouts(20s, 20s, 250ms);
+    opts.progress_interval = 60ms;
+    std::atomic<int> made{0};
+    auto make = [&] {
+        ++made;
+        slow_driver d;
+        d.delay = made.load() == 1 ? 3000ms : 10ms;
+        return d;
+    };
+    milter::server<decltype(make)> srv(ioc.get_executor(), make, opts);
+    BOOST_REQUIRE(!srv.listen(*milter::listen_address::parse("inet:0@127.0.0.1")));
+    std::thread th([&] { ioc.run(); });
+    auto const port = srv.tcp_endpoints().at(0).port();
+    {
+        asio::io_context ctx;
+        tcp::socket sock(ctx);
+        sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+        read_o_reply(sock);
+        auto const [got, waited] = stall_after(sock, frame('M', "<a@b>\0"s) + frame('E', ""));
+        BOOST_TEST(got.size() >= 2u, got);
+        BOOST_TEST(got == std::string(got.size(), 'p')); // progress, then EOF: no verdict
+        BOOST_TEST(waited.count() >= 200);
+        BOOST_TEST(waited.count() < 2500);
+    }
+    {
+        asio::io_context ctx;
+        tcp::socket sock(ctx);
+        sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+        auto const [got, waited] =
+            stall_after(sock, optneg() + frame('M', "<a@b>\0"s) + frame('E', "") + frame('Q', ""));
+        BOOST_TEST(got == "Oc"); // the next connection is served normally
+    }
+    srv.stop();
+    th.join();
 }
 
 BOOST_AUTO_TEST_CASE(tcp_sockets_get_nodelay)
