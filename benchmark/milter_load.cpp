@@ -16,6 +16,7 @@
 //
 // Usage: milter_load --corpus DIR [--host 127.0.0.1] [--port 8893[,8894...]] [--conns C] [--threads T]
 //          [--duration S] [--warmup S] [--messages N] [--per-conn K] [--pid PID[,PID2]] [--label TEXT]
+//          [--rate R]   (open loop: R SMTP connections per second in all, on at most C at once)
 //          [--quickack]   (TCP_QUICKACK before each read: no delayed-ACK stalls; Postfix does not do this)
 //          [--show-edits]  (print the first header edits received, to stderr)
 //        milter_load --idle N [--port P] [--pid PID]   (N silent connections: the milter's RSS)
@@ -168,6 +169,8 @@ struct settings {
     std::vector<int> more_pids; ///< `--pid A,B`: the other milters of a chain (CPU is summed)
     bool quickack = false;
     bool show_edits = false;
+    double rate =
+        0; ///< `--rate R`: SMTP connections start at R per second in all (open loop); 0: as fast as possible
     std::string label;
 };
 
@@ -176,7 +179,8 @@ struct shared_state {
     settings const& s;
     std::vector<message> const& corpus;
     clock_type::time_point measure_from, stop_at;
-    std::atomic<std::size_t> next{0}, started{0};
+    std::atomic<std::size_t> next{0}, started{0}, paced{0};
+    clock_type::time_point start;
     std::mutex mutex;
     stats total;
 };
@@ -342,7 +346,16 @@ worker(shared_state& sh, std::vector<tcp::endpoint> eps)
         return true;
     };
     while(more()) {
-        auto const t_connect = clock_type::now();
+        // Open loop (`--rate`): connection n is due at start + n / rate, whoever is free to run
+        // it; its latency counts from then, so time spent waiting for a free connection counts.
+        auto t_connect = clock_type::now();
+        if(s.rate > 0) {
+            auto const n = sh.paced.fetch_add(1);
+            t_connect = sh.start + std::chrono::duration_cast<clock_type::duration>(
+                                       std::chrono::duration<double>(static_cast<double>(n) / s.rate));
+            asio::steady_timer pace(ex, t_connect);
+            co_await pace.async_wait(asio::use_awaitable);
+        }
         bool failed = false;
         try {
             // One connection per milter of the chain, opened at SMTP connect as Postfix does.
@@ -672,6 +685,8 @@ main(int argc, char** argv)
             idle = std::stoull(val());
         else if(a == "--show-edits")
             s.show_edits = true;
+        else if(a == "--rate")
+            s.rate = std::stod(val());
         else if(a == "--quickack")
             s.quickack = true;
         else if(a == "--label")
@@ -699,6 +714,7 @@ main(int argc, char** argv)
         eps.emplace_back(asio::ip::make_address(s.host), p);
     shared_state sh{s, corpus, {}, {}, {}, {}, {}, {}};
     auto const start = clock_type::now();
+    sh.start = start;
     sh.measure_from =
         start + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(s.warmup));
     sh.stop_at = sh.measure_from +

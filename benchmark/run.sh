@@ -3,12 +3,17 @@
 # the daemon with every installed handler, drives it with milter_load at C = 1, 16, 256, 1000
 # (cold cache first, then warm), measures the physical limit with OpenSSL alone on the same
 # corpus, counts the daemon's syscalls with strace, and (when installed) runs OpenDKIM in verify
-# mode through the same client. Prints RESULT lines; see doc/benchmarks.md.
-# Usage: benchmark/run.sh [BUILD_DIR]   (env: DURATION=seconds per warm run, default 5)
+# mode through the same client, then OpenDKIM and OpenDMARC chained. Prints RESULT lines; see
+# doc/benchmarks.md.
+# Usage: benchmark/run.sh [BUILD_DIR]   (env: DURATION=seconds per warm run, default 5;
+#        RT=1: every milter, DNS server and load client runs SCHED_FIFO (chrt -f 10, root), so
+#        that other jobs on a shared machine do not preempt them: latencies as on a dedicated host)
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build/bench}
 DURATION=${DURATION:-5}
+RUN=
+if [ "${RT:-0}" = 1 ]; then RUN="chrt -f 10"; fi
 WORK=$(mktemp -d /tmp/authmilter-bench-XXXXXX)
 PIDS=
 cleanup() {
@@ -28,6 +33,7 @@ wait_port() { # port
 }
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== scheduling: ${RUN:-default (competes with the other jobs on the machine)}"
 echo "== commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- include examples || echo ' (+ uncommitted changes)')"
 
 echo "== build"
@@ -73,7 +79,7 @@ zone:
   - domain: 100.51.198.in-addr.arpa
     file: 100.51.198.in-addr.arpa.zone
 KNOT
-/usr/sbin/knotd -c "$WORK/knot/knot.conf" 2>"$WORK/knot/log" &
+$RUN /usr/sbin/knotd -c "$WORK/knot/knot.conf" 2>"$WORK/knot/log" &
 PIDS="$PIDS $!"
 sleep 1
 echo "== DNS: 10,000 concurrent queries, 1,000 names, caching_resolver over c-ares, knotd on 127.0.0.1"
@@ -84,7 +90,7 @@ echo "== physical limit (OpenSSL alone, same corpora)"
 "$B/physical_limit" "$WORK/c4k" | sed 's/label=physical_limit/label=physical_limit_4k/'
 
 ALL_HANDLERS='"Auth": {}, "LocalIP": {}, "TrustedIP": { "trusted_ip_list": [] }, "TLS": {},
-        "IPRev": {}, "PTR": {}, "SPF": {}, "DKIM": {}, "Sanitize": {}, "AddID": {}, "Size": {}'
+        "IPRev": {}, "PTR": {}, "SPF": {}, "DKIM": {}, "DMARC": {}, "Sanitize": {}, "AddID": {}, "Size": {}'
 start_daemon() { # name handlers
   MPORT=$(free_port)
   mkdir -p "$WORK/$1"
@@ -101,7 +107,7 @@ start_daemon() { # name handlers
     "handlers": { $2 }
 }
 JSON
-  "$BUILD/examples/authentication_milter" --prefix "$WORK/$1" --pidfile "$WORK/$1/pid" \
+  $RUN "$BUILD/examples/authentication_milter" --prefix "$WORK/$1" --pidfile "$WORK/$1/pid" \
     >"$WORK/$1/log" 2>&1 &
   DPID=$!
   PIDS="$PIDS $DPID"
@@ -110,7 +116,7 @@ JSON
 
 load() { # label conns threads [extra args]
   l=$1; c=$2; t=$3; shift 3
-  "$B/milter_load" --port "$MPORT" --pid "$DPID" --label "$l" --conns "$c" --threads "$t" "$@" \
+  $RUN "$B/milter_load" --port "$MPORT" --pid "$DPID" --label "$l" --conns "$c" --threads "$t" "$@" \
     2>"$WORK/load.err" || { echo "(errors; first ones:)"; head -3 "$WORK/load.err"; }
 }
 
@@ -129,6 +135,8 @@ for c in 4 16; do
   load warm_4k_rsa2048_c$c $c 1 --corpus "$WORK/c4k" --warmup 1 --duration "$DURATION"
 done
 load warm_4k_rsa2048_c4_quickack 4 1 --corpus "$WORK/c4k" --warmup 1 --duration "$DURATION" --quickack
+# Open loop: 1,000 SMTP connections per second on at most 16 at once (an MX below saturation).
+load warm_4k_rsa2048_c16_rate1000 16 1 --corpus "$WORK/c4k" --warmup 1 --duration "$DURATION" --rate 1000
 load warm_4k_rsa2048_c16_10perconn 16 1 --corpus "$WORK/c4k" --per-conn 10 --warmup 1 --duration "$DURATION"
 
 if command -v strace >/dev/null; then
@@ -160,6 +168,7 @@ echo "== the same daemon with no handler at all (protocol cost only)"
 start_daemon empty ""
 load nohandlers_4k_c4 4 1 --corpus "$WORK/c4k" --warmup 1 --duration "$DURATION"
 load nohandlers_4k_c16 16 1 --corpus "$WORK/c4k" --warmup 1 --duration "$DURATION"
+load nohandlers_4k_c16_rate1000 16 1 --corpus "$WORK/c4k" --warmup 1 --duration "$DURATION" --rate 1000
 kill "$DPID"; wait "$DPID" 2>/dev/null || true
 
 echo "== memory: 10,000 idle connections; one 50 MB message (fresh daemons)"
@@ -196,7 +205,7 @@ ODK
   awk '/_domainkey/ {line=$0; sub(/ IN TXT \(/,"",line); name=$1; rec=""; while (match(line, /"[^"]*"/)) { rec=rec substr(line,RSTART+1,RLENGTH-2); line=substr(line,RSTART+RLENGTH) } print name ".bench.test " rec }' \
     "$WORK/mixed/bench.test.zone" > "$WORK/odk/keys.txt"
   echo "TestPublicKeys $WORK/odk/keys.txt" >> "$WORK/odk/opendkim.conf"
-  /usr/sbin/opendkim -f -x "$WORK/odk/opendkim.conf" >"$WORK/odk/log" 2>&1 &
+  $RUN /usr/sbin/opendkim -f -x "$WORK/odk/opendkim.conf" >"$WORK/odk/log" 2>&1 &
   DPID=$!
   PIDS="$PIDS $DPID"
   MPORT=$OPORT
@@ -207,6 +216,53 @@ ODK
   load opendkim_4k_rsa2048_c4_quickack 4 1 --corpus "$WORK/c4k" --warmup 1 --duration "$DURATION" --quickack
   load opendkim_4k_rsa2048_c16_quickack 16 1 --corpus "$WORK/c4k" --warmup 1 --duration "$DURATION" --quickack
   load opendkim_mixed_c16 16 1 --corpus "$WORK/mixed" --warmup 1 --duration "$DURATION"
+  if [ -x /usr/sbin/opendmarc ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+    # OpenDMARC (libresolv) asks port 53 of the resolv.conf servers: a second knotd with the same
+    # zones on 127.0.0.153:53, and OpenDMARC in its own mount namespace whose /etc/resolv.conf
+    # names it (the system's file is not touched). It checks SPF itself (DNS, no cache) and
+    # reads OpenDKIM's A-R field, as the two are usually chained.
+    echo "== OpenDKIM + OpenDMARC $(/usr/sbin/opendmarc -V 2>&1 | head -1 | awk '{print $NF}') chained (--port A,B), same client"
+    mkdir -p "$WORK/knot53" "$WORK/odm"
+    cp "$WORK/knot/"*.zone "$WORK/knot53/"
+    sed "s#$WORK/knot\"#$WORK/knot53\"#g; s#listen: 127.0.0.1@$KPORT#listen: 127.0.0.153@53#" \
+      "$WORK/knot/knot.conf" > "$WORK/knot53/knot.conf"
+    $RUN /usr/sbin/knotd -c "$WORK/knot53/knot.conf" 2>"$WORK/knot53/log" &
+    PIDS="$PIDS $!"
+    echo "nameserver 127.0.0.153" > "$WORK/odm/resolv.conf"
+    DPORT=$(free_port)
+    cat > "$WORK/odm/opendmarc.conf" <<ODM
+Socket inet:$DPORT@127.0.0.1
+Background false
+Syslog false
+PidFile $WORK/odm/pid
+AuthservID mx.bench.test
+TrustedAuthservIDs mx.bench.test
+SPFSelfValidate true
+PublicSuffixList /usr/share/publicsuffix/public_suffix_list.dat
+FailureReports false
+RequiredHeaders false
+ODM
+    $RUN unshare -m sh -c "mount --bind '$WORK/odm/resolv.conf' /etc/resolv.conf && exec /usr/sbin/opendmarc -f -c '$WORK/odm/opendmarc.conf'" \
+      >"$WORK/odm/log" 2>&1 &
+    MPID=$!
+    PIDS="$PIDS $MPID"
+    wait_port "$DPORT"
+    sleep 0.5
+    echo "-- what the chain adds to the first message (sanity: dkim=pass from OpenDKIM, spf= and dmarc=pass from OpenDMARC)"
+    "$B/milter_load" --port "$OPORT,$DPORT" --corpus "$WORK/c4k" --messages 1 --show-edits 2>&1 >/dev/null | cut -c1-200
+    chain() { # label conns [extra args]
+      l=$1; c=$2; shift 2
+      $RUN "$B/milter_load" --port "$OPORT,$DPORT" --pid "$DPID,$MPID" --label "$l" --conns "$c" --threads 1 "$@" \
+        2>"$WORK/load.err" || { echo "(errors; first ones:)"; head -3 "$WORK/load.err"; }
+    }
+    for c in 4 16; do
+      chain opendkim_opendmarc_4k_rsa2048_c$c $c --corpus "$WORK/c4k" --warmup 1 --duration "$DURATION"
+      chain opendkim_opendmarc_4k_rsa2048_c${c}_quickack $c --corpus "$WORK/c4k" --warmup 1 --duration "$DURATION" --quickack
+    done
+    kill "$MPID"; wait "$MPID" 2>/dev/null || true
+  else
+    echo "== OpenDMARC not installed (apt-get install opendmarc) or not root: no chained comparison"
+  fi
   kill "$DPID"; wait "$DPID" 2>/dev/null || true
 else
   echo "== OpenDKIM not installed (apt-get install opendkim): no comparison"
