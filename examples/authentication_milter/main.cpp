@@ -9,6 +9,7 @@
 #include <authmilter/dns/zone_text.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/hana/for_each.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <filesystem>
@@ -38,12 +39,24 @@ print_help(std::string const& topic, authmilter_daemon::chain const& chain)
         std::cout << authmilter::config::embedded_default_config << "\n";
         return 0;
     }
-    for(auto name : authmilter_daemon::chain::names())
-        if(name == topic) {
-            std::cout << name << ": enabled by a \"" << name << "\" key in the handlers section.\n"
-                      << "See doc/handlers.md for what it checks, its options and what it writes.\n";
-            return 0;
-        }
+    // A handler: its help text and default section, as the Perl tool prints its POD.
+    bool found = false;
+    boost::hana::for_each(authmilter_daemon::chain::handler_types, [&](auto t) {
+        using H = typename decltype(t)::type;
+        if(found || H::name != topic)
+            return;
+        found = true;
+        if constexpr(requires { H::help; })
+            std::cout << H::help << "\n\n";
+        std::string_view section = "{}";
+        if constexpr(requires { H::default_config; })
+            section = H::default_config;
+        std::cout << "Enabled by a \"" << H::name << "\" key in the handlers section; \"!" << H::name
+                  << "\" disables it. Default section:\n\n    \"" << H::name << "\": " << section
+                  << "\n\nSee doc/handlers.md for what it checks and writes.\n";
+    });
+    if(found)
+        return 0;
     (void)chain;
     std::cerr << "authentication_milter: no handler called \"" << topic << "\" (try --help installed)\n";
     return authmilter::app::exit_usage;

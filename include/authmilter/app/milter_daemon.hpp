@@ -249,7 +249,7 @@ run_daemon(command_line const& cl, logger& log)
                 return;
             if(sig == SIGHUP) {
                 try {
-                    auto fresh = config::load_configuration(cl.prefix);
+                    auto fresh = config::reload_configuration(cl.prefix, loaded);
                     auto next = make_generation<Chain>(fresh, report_error); // validates it in both modes
                     if(smtp_mode)
                         smtp_server->reload(std::shared_ptr<Chain const>(next, &next->pipeline),

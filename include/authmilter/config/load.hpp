@@ -189,6 +189,25 @@ load_configuration(std::filesystem::path const& prefix)
     return out;
 }
 
+/** load_configuration() for a reload (SIGHUP): as at start, except that a main file that was
+    read before and is now missing is an error instead of a silent switch to the embedded
+    default (a file deleted by mistake, or a daemon in a `chroot` without its configuration).
+
+    @throws config_error as load_configuration(), or naming the missing file.
+*/
+inline loaded_config
+reload_configuration(std::filesystem::path const& prefix, loaded_config const& previous)
+{
+    auto const main_file = prefix / "authentication_milter.json";
+    std::error_code ec;
+    if(!previous.files.empty() && previous.files.front() == main_file.string() &&
+       !std::filesystem::exists(main_file, ec))
+        throw config_error(main_file.string(), "$",
+                           "has disappeared since it was loaded (with chroot, the configuration must also "
+                           "exist inside the chroot directory)");
+    return load_configuration(prefix);
+}
+
 } // namespace authmilter::config
 
 #endif
