@@ -377,7 +377,7 @@ namespace {
 
 /// The DKIM handler alone in a pipeline, one 4 KB message with an rsa-2048 and an ed25519
 /// signature per iteration (the resolver answers from memory): range(0) == 1 with the shared
-/// key cache (the default), 0 with `verify.keys = nullptr` (every message decodes its keys, as
+/// key cache (the default), 0 with `keys = nullptr` (every message decodes its keys, as
 /// before the cache).
 void
 dkim_handler_message(benchmark::State& state)
@@ -387,7 +387,7 @@ dkim_handler_message(benchmark::State& state)
     auto const& c = two_signature_message(4096);
     chain p;
     if(state.range(0) == 0)
-        p.get<authmilter::handlers::dkim_handler>().verify.keys = nullptr;
+        p.get<authmilter::handlers::dkim_handler>().keys = nullptr;
     authmilter::dns::zone_resolver zone;
     zone.add(authmilter::dns::record{c.rsa_answer.records.at(0)});
     zone.add(authmilter::dns::record{c.ed_answer.records.at(0)});

@@ -135,6 +135,9 @@ public:
     /// True when query `i` has its answer.
     bool answered(std::size_t i) const noexcept { return answers_[i].has_value(); }
 
+    /// Replaces `verify_options::keys` (before finish(); not owned, nullptr: no cache).
+    void set_key_cache(key_cache* keys) noexcept { options_.keys = keys; }
+
     /// Number of signature fields seen.
     std::size_t signature_count() const noexcept { return sigs_.size(); }
 

@@ -97,12 +97,13 @@ struct dkim_handler {
     bool extra_properties = false;
     bool no_strict = false;
 
-    /// Decoded keys, shared across messages and threads (and by copies of this handler).
+    /// Decoded keys, shared across messages and threads (and by copies of this handler). Every
+    /// message's verifier uses it (whatever `verify.keys` says); nullptr: no caching.
     std::shared_ptr<dkim::key_cache> keys = std::make_shared<dkim::key_cache>(1024);
 
     /// The verifier's policy, derived from `no_strict` by configure(). Public so that a program
     /// (or a test replaying an old message) can set what the JSON does not carry, e.g. `now`.
-    dkim::verify_options verify = with_cache(keys.get());
+    dkim::verify_options verify;
 
     /// The A-R method written ("dkim"; "x-google-dkim" for xgoogle_dkim_handler).
     std::string_view method = "dkim";
@@ -151,14 +152,14 @@ struct dkim_handler {
     {
         auto& s = ctx.state();
         s = state{};
-        s.verifier.emplace(verify);
+        start(s);
     }
 
     void on_header(auto& ctx, pipeline::events::header const& ev) const
     {
         auto& s = ctx.state();
         if(!s.verifier)
-            s.verifier.emplace(verify);
+            start(s);
         if(auto q = s.verifier->on_header(ev.field))
             s.pending.push_back(std::move(q->name));
     }
@@ -255,11 +256,12 @@ struct dkim_handler {
     }
 
 private:
-    static dkim::verify_options with_cache(dkim::key_cache* cache)
+    // The message's verifier, with the cache this handler shares (never a stale pointer: the
+    // shared_ptr is read per message).
+    void start(state& s) const
     {
-        dkim::verify_options o;
-        o.keys = cache;
-        return o;
+        s.verifier.emplace(verify);
+        s.verifier->set_key_cache(keys.get());
     }
 
     bool is_google() const noexcept { return method != "dkim"; }
