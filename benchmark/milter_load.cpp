@@ -55,8 +55,13 @@
 #include <thread>
 #include <vector>
 
+#include "proc_stats.hpp"
+
 namespace asio = boost::asio;
 using asio::ip::tcp;
+using bench::cpu_seconds;
+using bench::percentile;
+using bench::rss_kib;
 using clock_type = std::chrono::steady_clock;
 namespace wire = authmilter::milter::detail;
 namespace pf = authmilter::milter::protocol_flag;
@@ -538,51 +543,6 @@ worker(shared_state& sh, std::vector<tcp::endpoint> eps)
     }
     std::lock_guard lock(sh.mutex);
     sh.total.merge(st);
-}
-
-double
-percentile(std::vector<double>& v, double p)
-{
-    if(v.empty())
-        return 0;
-    auto const i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
-    return v[i];
-}
-
-/// utime + stime of `pid`, in seconds.
-double
-cpu_seconds(int pid)
-{
-    if(pid <= 0)
-        return 0;
-    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-    std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    auto const close = s.rfind(')');
-    if(close == std::string::npos)
-        return 0;
-    std::istringstream in(s.substr(close + 2));
-    std::string field;
-    double ut = 0, st = 0;
-    // Fields after the command: state is field 3; utime 14, stime 15.
-    for(int i = 3; i <= 15 && in >> field; ++i) {
-        if(i == 14)
-            ut = std::stod(field);
-        if(i == 15)
-            st = std::stod(field);
-    }
-    return (ut + st) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-/// VmRSS (or another field of /proc/<pid>/status, such as VmHWM: the peak) in KiB.
-long
-rss_kib(int pid, char const* field = "VmRSS:")
-{
-    std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-    for(std::string l; std::getline(f, l);)
-        if(l.rfind(field, 0) == 0)
-            return std::stol(l.substr(std::strlen(field)));
-    return 0;
 }
 
 /// Idle mode: `n` connections that negotiate and then stay silent until `release_at`.

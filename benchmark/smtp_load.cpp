@@ -39,8 +39,13 @@
 #include <thread>
 #include <vector>
 
+#include "proc_stats.hpp"
+
 namespace asio = boost::asio;
 using asio::ip::tcp;
+using bench::cpu_seconds;
+using bench::percentile;
+using bench::rss_kib;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
@@ -286,53 +291,6 @@ worker(shared_state& sh, tcp::endpoint ep)
     sh.total.merge(st);
 }
 
-double
-percentile(std::vector<double>& v, double p)
-{
-    if(v.empty())
-        return 0;
-    auto const i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
-    return v[i];
-}
-
-/// utime + stime of `pid`, in seconds.
-double
-cpu_seconds(int pid)
-{
-    if(pid <= 0)
-        return 0;
-    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-    std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    auto const close = s.rfind(')');
-    if(close == std::string::npos)
-        return 0;
-    std::istringstream in(s.substr(close + 2));
-    std::string field;
-    double ut = 0, st = 0;
-    // Fields after the command: state is field 3; utime 14, stime 15.
-    for(int i = 3; i <= 15 && in >> field; ++i) {
-        if(i == 14)
-            ut = std::stod(field);
-        if(i == 15)
-            st = std::stod(field);
-    }
-    return (ut + st) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-/// A field of /proc/<pid>/status (VmRSS, VmHWM: the peak) in KiB.
-long
-status_kib(int pid, char const* field)
-{
-    if(pid <= 0)
-        return 0;
-    std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-    for(std::string l; std::getline(f, l);)
-        if(l.rfind(field, 0) == 0)
-            return std::stol(l.substr(std::strlen(field)));
-    return 0;
-}
-
 } // namespace
 
 int
@@ -435,7 +393,7 @@ main(int argc, char** argv)
         s.label.empty() ? "-" : s.label.c_str(), s.conns, s.threads, s.per_conn, bytes / corpus.size(),
         t.messages, secs, rate, percentile(t.txn_us, 0.5), percentile(t.txn_us, 0.99),
         percentile(t.txn_us, 0.999), t.errors, t.accepted, t.rejected, t.deferred, cpu, cpu_per_k,
-        status_kib(s.pid, "VmRSS:"), status_kib(s.pid, "VmHWM:"));
+        rss_kib(s.pid), rss_kib(s.pid, "VmHWM:"));
     std::cout << line << std::endl;
     return t.errors == 0 ? 0 : 1;
 }
