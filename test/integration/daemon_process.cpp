@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/read.hpp>
@@ -216,6 +217,28 @@ BOOST_AUTO_TEST_CASE(chroot_and_a_reload_that_finds_no_file)
                d.log());
     BOOST_TEST(d.log().find("has disappeared since it was loaded") != std::string::npos, d.log());
     BOOST_TEST(d.negotiates());
+    d.process->signal(SIGTERM);
+    BOOST_TEST(d.process->wait_for(10s).value_or(-1) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(unix_sockets_get_their_umask)
+{
+    foreground d;
+    auto const a = (d.dir / "a.sock").string();
+    auto const b = (d.dir / "b.sock").string();
+    d.write("\"connections\": { \"a\": { \"connection\": \"unix:" + a +
+            "\", \"umask\": \"0007\" }, \"b\": { \"connection\": \"unix:" + b +
+            "\", \"umask\": \"0000\" } },");
+    d.start();
+    BOOST_REQUIRE(t::wait_until([&] { return t::fs::exists(a) && t::fs::exists(b); }, 5s));
+    auto mode = [](std::string const& p) {
+        struct stat st {};
+        ::stat(p.c_str(), &st);
+        return st.st_mode & 0777;
+    };
+    BOOST_TEST(mode(a) == 0770u);
+    BOOST_TEST(mode(b) == 0777u);
+    BOOST_TEST(t::fs::is_socket(a));
     d.process->signal(SIGTERM);
     BOOST_TEST(d.process->wait_for(10s).value_or(-1) == 0);
 }

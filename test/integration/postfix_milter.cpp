@@ -62,6 +62,9 @@ zones()
                          "client A 127.0.0.1\n"
                          "pass TXT \"v=spf1 ip4:127.0.0.1 -all\"\n"
                          "fail TXT \"v=spf1 ip4:192.0.2.1 -all\"\n"
+                         // DMARC p=reject for a domain whose SPF fails: the daemon must reject.
+                         "reject TXT \"v=spf1 ip4:192.0.2.1 -all\"\n"
+                         "_dmarc.reject TXT \"v=DMARC1; p=reject\"\n"
                          "ed._domainkey.pass TXT \"v=DKIM1; k=ed25519; p=" +
                              p + "\"\n"},
         {"127.in-addr.arpa", "$ORIGIN 127.in-addr.arpa.\n$TTL 300\n"
@@ -92,7 +95,7 @@ has(std::vector<std::string> const& v, std::string const& s)
 
 std::string
 daemon_config(unsigned short port, std::string const& dns, std::string const& authserv_id, bool dkim,
-              bool sanitize)
+              bool sanitize, bool dmarc)
 {
     return "{\n"
            "  \"connection\": \"inet:" +
@@ -103,7 +106,8 @@ daemon_config(unsigned short port, std::string const& dns, std::string const& au
            // LocalIP off: the client is 127.0.0.1 and must be checked like any other.
            "    \"!LocalIP\": {},\n    \"IPRev\": {},\n    \"SPF\": {},\n" +
            (dkim ? "    \"DKIM\": {},\n" : "") +
-           (sanitize ? "    \"Sanitize\": {\"hosts_to_remove\": []},\n" : "") + "    \"AddID\": {}\n  }\n}\n";
+           (sanitize ? "    \"Sanitize\": {\"hosts_to_remove\": []},\n" : "") +
+           (dmarc ? "    \"DMARC\": {\"hard_reject\": 1},\n" : "") + "    \"AddID\": {}\n  }\n}\n";
 }
 
 /// The daemon, started with `--prefix <dir>`; stopped (SIGTERM, then SIGKILL) by the destructor.
@@ -247,10 +251,11 @@ run_scenario(started& out, std::vector<std::string> const& handlers)
 {
     bool const dkim = has(handlers, "DKIM");
     bool const sanitize = has(handlers, "Sanitize");
+    bool const dmarc = has(handlers, "DMARC");
     t::knot_server dns(zones());
     out.knotd = dns.pid();
     milter_daemon daemon;
-    daemon.write_config(daemon_config(daemon.port, dns.address(), first_id, dkim, sanitize));
+    daemon.write_config(daemon_config(daemon.port, dns.address(), first_id, dkim, sanitize, dmarc));
     daemon.start();
     out.daemon = daemon.process->pid();
     t::postfix_options po;
@@ -317,10 +322,25 @@ run_scenario(started& out, std::vector<std::string> const& handlers)
             BOOST_TEST_MESSAGE("the daemon's chain has no Sanitize handler: forged headers are not checked");
         BOOST_TEST_MESSAGE("A-R (fail): " << d.authres);
     }
+    // 2b. DMARC p=reject with hard_reject: the SMTP client gets the daemon's 550 with its text,
+    //     and nothing is delivered.
+    if(dmarc) {
+        auto const tr = send(make_message("mallory@reject.example.test", "pfx-dmarc-reject", false));
+        BOOST_TEST(!tr.accepted());
+        BOOST_TEST(tr.refusal.code == 550, tr.refusal.text);
+        BOOST_TEST(tr.refusal.text.find("550 5.7.0 DMARC policy violation") != std::string::npos,
+                   tr.refusal.text << "\nmaillog:\n"
+                                   << postfix.maillog() << "\ndaemon log:\n"
+                                   << daemon.log());
+        BOOST_TEST(postfix.wait_for_message("X-Test-Marker: pfx-dmarc-reject", 0ms).empty());
+    } else {
+        BOOST_TEST_MESSAGE(
+            "the daemon's chain has no DMARC handler: the reject through Postfix is not checked");
+    }
     // 3. SIGHUP with a new authserv-id: the next message carries it.
     {
         auto const reloads = daemon.count_in_log("configuration reloaded");
-        daemon.write_config(daemon_config(daemon.port, dns.address(), second_id, dkim, sanitize));
+        daemon.write_config(daemon_config(daemon.port, dns.address(), second_id, dkim, sanitize, dmarc));
         daemon.process->signal(SIGHUP);
         BOOST_REQUIRE_MESSAGE(
             t::wait_until([&] { return daemon.count_in_log("configuration reloaded") > reloads; }, 10s),
